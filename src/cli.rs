@@ -1,0 +1,49 @@
+//! Command-line arguments. Parsing and help text only: what each command does lives in the
+//! library.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use secsim::scenario::MAX_RUNS;
+
+/// Monte Carlo scenarios of regional security outcomes.
+#[derive(Debug, Parser)]
+#[command(name = "secsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario's replications and write summary.json, timeseries.csv and outcomes.csv.
+    Run(RunArgs),
+    /// Check scenario files without running them; exit 0 when all are valid.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (RON).
+    pub scenario: PathBuf,
+    /// Number of replications [default: the scenario's `runs`, else 1000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub runs: Option<u64>,
+    /// Master seed [default: the scenario's `seed`, else 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Results folder [default: output/<scenario file stem>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files (RON).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}

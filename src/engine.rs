@@ -1,0 +1,182 @@
+//! Parallel replications with a fixed-order reduction.
+//!
+//! Replications are grouped in blocks of [`BLOCK_SIZE`] consecutive indices. Each block is
+//! simulated and summarised on one thread, in index order; blocks are merged in block order.
+//! The partition into blocks depends only on the run count, so every result is bit-identical for
+//! any number of threads. The engine does no I/O: per-replication outcome rows are handed, block
+//! by block and in order, to a sink the caller provides.
+
+use rayon::prelude::*;
+
+use crate::model::{RunOutput, Workspace, simulate};
+use crate::scenario::Scenario;
+use crate::stats::{Distribution, EventCounts};
+
+/// Replications per block. Fixed: changing it changes the floating-point merge order, and so
+/// the last bits of means and standard deviations.
+pub const BLOCK_SIZE: u64 = 1000;
+
+/// Blocks simulated at once per worker thread before they are merged and handed to the sink;
+/// bounds memory to a few blocks per thread whatever the run count.
+const BLOCKS_IN_FLIGHT_PER_THREAD: usize = 4;
+
+/// Summaries of a set of replications.
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    pub runs: u64,
+    /// Per series and month: `series[series_index * horizon + month]`.
+    pub series: Vec<Distribution>,
+    /// Per outcome.
+    pub outcomes: Vec<Distribution>,
+    /// Per event.
+    pub events: Vec<EventCounts>,
+}
+
+impl Aggregate {
+    /// An empty aggregate shaped for `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        Aggregate {
+            runs: 0,
+            series: vec![Distribution::default(); scenario.series.len() * scenario.horizon_months],
+            outcomes: vec![Distribution::default(); scenario.outcomes.len()],
+            events: vec![EventCounts::new(scenario.horizon_months); scenario.events.len()],
+        }
+    }
+
+    fn add(&mut self, output: &RunOutput) {
+        self.runs += 1;
+        for (distribution, &value) in self.series.iter_mut().zip(&output.series) {
+            distribution.add(value);
+        }
+        for (distribution, &value) in self.outcomes.iter_mut().zip(&output.outcomes) {
+            distribution.add(value);
+        }
+        for (counts, &month) in self.events.iter_mut().zip(&output.event_months) {
+            counts.add(month);
+        }
+    }
+
+    /// Adds a later block's summaries to this one.
+    pub fn merge(&mut self, other: &Aggregate) {
+        self.runs += other.runs;
+        for (mine, theirs) in self.series.iter_mut().zip(&other.series) {
+            mine.merge(theirs);
+        }
+        for (mine, theirs) in self.outcomes.iter_mut().zip(&other.outcomes) {
+            mine.merge(theirs);
+        }
+        for (mine, theirs) in self.events.iter_mut().zip(&other.events) {
+            mine.merge(theirs);
+        }
+    }
+}
+
+/// One block's per-replication outcomes, handed to the sink in block order.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Index of the first replication in the block.
+    pub first_run: u64,
+    /// Outcome values, one row of `n_outcomes` per replication; NaN where missing.
+    pub outcomes: Vec<f64>,
+    /// Number of outcomes per row.
+    pub n_outcomes: usize,
+}
+
+impl Block {
+    /// Rows of (replication index, outcome values).
+    pub fn rows(&self) -> impl Iterator<Item = (u64, &[f64])> {
+        let width = self.n_outcomes.max(1);
+        let n_rows = if self.n_outcomes == 0 {
+            0
+        } else {
+            self.outcomes.len() / width
+        };
+        (0..n_rows).map(move |row| {
+            (
+                self.first_run + row as u64,
+                &self.outcomes[row * width..(row + 1) * width],
+            )
+        })
+    }
+}
+
+/// Which replications to run.
+#[derive(Debug, Clone, Copy)]
+pub struct RunPlan {
+    pub seed: u64,
+    pub runs: u64,
+}
+
+impl RunPlan {
+    /// Number of blocks.
+    pub fn n_blocks(&self) -> u64 {
+        self.runs.div_ceil(BLOCK_SIZE)
+    }
+
+    fn block_runs(&self, block: u64) -> std::ops::Range<u64> {
+        let first = block * BLOCK_SIZE;
+        first..(first + BLOCK_SIZE).min(self.runs)
+    }
+}
+
+fn simulate_block(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    block: u64,
+    workspace: &mut Workspace,
+) -> (Aggregate, Block) {
+    let mut aggregate = Aggregate::new(scenario);
+    let runs = plan.block_runs(block);
+    let mut rows = Block {
+        first_run: runs.start,
+        outcomes: Vec::with_capacity((runs.end - runs.start) as usize * scenario.outcomes.len()),
+        n_outcomes: scenario.outcomes.len(),
+    };
+    let mut output = RunOutput::default();
+    for run_index in runs {
+        simulate(scenario, plan.seed, run_index, workspace, &mut output);
+        aggregate.add(&output);
+        rows.outcomes.extend_from_slice(&output.outcomes);
+    }
+    (aggregate, rows)
+}
+
+/// Runs every replication of `plan` on the current rayon pool, handing each block's outcome
+/// rows to `sink` in block order, and returns the merged summaries.
+pub fn run<E>(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    mut sink: impl FnMut(&Block) -> Result<(), E>,
+) -> Result<Aggregate, E> {
+    let wave = (rayon::current_num_threads() * BLOCKS_IN_FLIGHT_PER_THREAD) as u64;
+    let mut total = Aggregate::new(scenario);
+    let mut next_block = 0;
+    while next_block < plan.n_blocks() {
+        let wave_end = (next_block + wave).min(plan.n_blocks());
+        let results: Vec<(Aggregate, Block)> = (next_block..wave_end)
+            .into_par_iter()
+            .map_init(Workspace::default, |workspace, block| {
+                simulate_block(scenario, plan, block, workspace)
+            })
+            .collect();
+        for (aggregate, rows) in &results {
+            total.merge(aggregate);
+            sink(rows)?;
+        }
+        next_block = wave_end;
+    }
+    Ok(total)
+}
+
+/// [`run`] on a dedicated pool of `threads` threads (all cores when `None`).
+pub fn run_with_threads<E: From<rayon::ThreadPoolBuildError> + Send>(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    threads: Option<usize>,
+    sink: impl FnMut(&Block) -> Result<(), E> + Send,
+) -> Result<Aggregate, E> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()?;
+    pool.install(|| run(scenario, plan, sink))
+}

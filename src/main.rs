@@ -1,0 +1,87 @@
+//! The `secsim` command: parse options, load, run, export, exit code.
+
+mod cli;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Parser;
+
+use cli::{Cli, Command, RunArgs, ValidateArgs};
+use secsim::engine::RunPlan;
+use secsim::output::{results, table};
+use secsim::scenario;
+
+/// Replications when neither the command line nor the scenario says.
+const DEFAULT_RUNS: u64 = 1000;
+/// Seed when neither the command line nor the scenario says.
+const DEFAULT_SEED: u64 = 1;
+/// Exit code for bad usage or input (clap uses it for usage errors too).
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate(args) => validate(args),
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+fn default_out(scenario_file: &Path) -> PathBuf {
+    let stem = scenario_file.file_stem().map_or_else(
+        || "results".into(),
+        |stem| stem.to_string_lossy().into_owned(),
+    );
+    Path::new("output").join(stem)
+}
+
+fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let scenario = scenario::load(&args.scenario)?;
+    let plan = RunPlan {
+        seed: args.seed.or(scenario.default_seed).unwrap_or(DEFAULT_SEED),
+        runs: args.runs.or(scenario.default_runs).unwrap_or(DEFAULT_RUNS),
+    };
+    let threads = args.threads.map(usize::from);
+    let destination = args.out.unwrap_or_else(|| default_out(&args.scenario));
+    let started = Instant::now();
+    let written = results::run_to_folder(&scenario, &plan, threads, &destination)
+        .with_context(|| format!("cannot write results to {}", destination.display()))?;
+    let elapsed = started.elapsed();
+    let threads_used = threads.unwrap_or_else(rayon::current_num_threads);
+    print!(
+        "{}",
+        table::render(
+            &scenario,
+            plan.seed,
+            &written.aggregate,
+            threads_used,
+            elapsed
+        )
+    );
+    println!("results in {}", written.folder.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let mut all_valid = true;
+    for file in &args.files {
+        match scenario::load(file) {
+            Ok(scenario) => println!("{}: ok ({})", file.display(), scenario.name),
+            Err(error) => {
+                all_valid = false;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    Ok(if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}

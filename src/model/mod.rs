@@ -1,0 +1,678 @@
+//! One replication of the model in MODEL.md: a pure function of (scenario, seed, replication
+//! index). No I/O, no global state, no dependence on the thread it runs on.
+//!
+//! The equations are numbered in MODEL.md; comments here point to them as (M1), (M2), ...
+
+pub mod rng;
+pub mod sample;
+
+use rand::RngExt;
+
+use crate::scenario::{
+    ActorRef, Effect, FlowKind, Metric, OutcomeKind, Scenario, Slot, Source, Trigger,
+};
+use rng::{INIT_SLOT, StreamRng, mix, month_slot, stream};
+
+/// Smoothing weight of the latest month in the violence memory behind stability (M11): about a
+/// three-month memory, long enough that one bad month does not topple a regime on its own.
+const VIOLENCE_MEMORY_WEIGHT: f64 = 0.25;
+/// Attrition cannot remove more than this share of a group's fighters in one month.
+const MAX_MONTHLY_ATTRITION: f64 = 0.95;
+
+/// What one replication produces.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutput {
+    /// Recorded series, series-major: `series[series_index * horizon + month]`.
+    pub series: Vec<f64>,
+    /// Month each event fired in, if it did.
+    pub event_months: Vec<Option<u32>>,
+    /// One value per outcome; NaN where the replication has none (e.g. a threshold never crossed).
+    pub outcomes: Vec<f64>,
+}
+
+/// Scratch space reused across replications on one thread, so that the month loop allocates
+/// nothing.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    values: Vec<f64>,
+    draws: Vec<f64>,
+    flow_start: Vec<i64>,
+    flow_end: Vec<i64>,
+    flow_scale: Vec<f64>,
+    flow_effect: Vec<f64>,
+    flow_retention: Vec<f64>,
+    flow_lag: Vec<i64>,
+    own_capacity: Vec<f64>,
+    capacity: Vec<f64>,
+    intelligence: Vec<f64>,
+    capacity_ref: Vec<f64>,
+    intelligence_ref: Vec<f64>,
+    effectiveness_ref: Vec<f64>,
+    control: Vec<f64>,
+    control_start: Vec<f64>,
+    stability: Vec<f64>,
+    stability_start: Vec<f64>,
+    fighters_start: Vec<f64>,
+    violence_memory: Vec<f64>,
+    violence_ref: Vec<f64>,
+    intel_sum: Vec<f64>,
+    strength: Vec<f64>,
+    strength_start: Vec<f64>,
+    strength_room_start: Vec<f64>,
+    area_weights: Vec<Vec<f64>>,
+    expected_attacks: Vec<f64>,
+    attacks: Vec<f64>,
+    fatalities: Vec<f64>,
+    streak: Vec<u32>,
+    pending: Vec<Option<usize>>,
+}
+
+fn resize<T: Clone>(vector: &mut Vec<T>, len: usize, value: T) {
+    vector.clear();
+    vector.resize(len, value);
+}
+
+impl Workspace {
+    fn value(&self, slot: Slot) -> f64 {
+        self.values[slot.0 as usize]
+    }
+}
+
+fn odds(probability: f64) -> f64 {
+    probability / (1.0 - probability)
+}
+
+fn from_odds(odds: f64) -> f64 {
+    if odds.is_infinite() {
+        1.0
+    } else {
+        odds / (1.0 + odds)
+    }
+}
+
+/// Runs replication `run_index` of `scenario` with `seed`, writing into `output`.
+pub fn simulate(
+    scenario: &Scenario,
+    seed: u64,
+    run_index: u64,
+    workspace: &mut Workspace,
+    output: &mut RunOutput,
+) {
+    let horizon = scenario.horizon_months;
+    let n_states = scenario.states.len();
+    let n_groups = scenario.groups.len();
+    let n_flows = scenario.flows.len();
+    let ws = workspace;
+    resize(&mut output.series, scenario.series.len() * horizon, 0.0);
+    resize(&mut output.event_months, scenario.events.len(), None);
+    resize(&mut output.outcomes, scenario.outcomes.len(), f64::NAN);
+
+    // Uncertain parameters: one draw each per replication, from the parameter's own stream.
+    ws.draws.clear();
+    for uncertain in &scenario.uncertain {
+        let mut rng = stream(seed, uncertain.stream_key, run_index, INIT_SLOT);
+        ws.draws
+            .push(sample::draw(&uncertain.distribution, &mut rng));
+    }
+    ws.values.clear();
+    for (index, source) in scenario.slots.sources.iter().enumerate() {
+        let value = match *source {
+            Source::Literal(value) => value,
+            Source::Param(param) => ws.draws[param],
+        };
+        ws.values.push(if scenario.slots.whole_months[index] {
+            value.round()
+        } else {
+            value
+        });
+    }
+    let model = &scenario.model;
+
+    // Flows (M1): timing, and the effect already built up before month 0.
+    resize(&mut ws.flow_start, n_flows, 0);
+    resize(&mut ws.flow_end, n_flows, i64::MAX);
+    resize(&mut ws.flow_scale, n_flows, 1.0);
+    resize(&mut ws.flow_effect, n_flows, 0.0);
+    resize(&mut ws.flow_retention, n_flows, 0.0);
+    resize(&mut ws.flow_lag, n_flows, 0);
+    for (index, flow) in scenario.flows.iter().enumerate() {
+        let half_life = ws.value(flow.decay);
+        ws.flow_retention[index] = if half_life > 0.0 {
+            0.5f64.powf(1.0 / half_life)
+        } else {
+            0.0
+        };
+        ws.flow_lag[index] = ws.value(flow.lag) as i64;
+        if flow.standby {
+            ws.flow_start[index] = i64::MAX;
+        } else {
+            ws.flow_start[index] = ws.value(flow.start) as i64;
+            ws.flow_end[index] = flow.end.map_or(i64::MAX, |end| ws.value(end) as i64);
+        }
+        let sent = -1 - ws.flow_lag[index];
+        if ws.flow_start[index] <= sent && sent < ws.flow_end[index] {
+            ws.flow_effect[index] = ws.value(flow.volume);
+        }
+    }
+
+    // States: initial conditions and the month-0 references that rates are relative to (M2, M3).
+    resize(&mut ws.own_capacity, n_states, 0.0);
+    resize(&mut ws.control, n_states, 0.0);
+    resize(&mut ws.stability, n_states, 0.0);
+    for (index, state) in scenario.states.iter().enumerate() {
+        ws.own_capacity[index] = ws.value(state.capacity);
+        ws.control[index] = ws.value(state.control);
+        ws.stability[index] = ws.value(state.stability);
+    }
+    ws.control_start.clone_from(&ws.control);
+    ws.stability_start.clone_from(&ws.stability);
+    support_levels(scenario, ws);
+    ws.capacity_ref.clone_from(&ws.capacity);
+    ws.intelligence_ref.clone_from(&ws.intelligence);
+    let area_fire = ws.value(model.area_fire_effectiveness);
+    ws.effectiveness_ref.clear();
+    for state in 0..n_states {
+        let effectiveness =
+            ws.capacity[state] * (area_fire + (1.0 - area_fire) * ws.intelligence[state]);
+        ws.effectiveness_ref.push(effectiveness.max(1e-9));
+    }
+
+    // Groups.
+    resize(&mut ws.strength, n_groups, 0.0);
+    resize(&mut ws.strength_room_start, n_groups, 1.0);
+    ws.area_weights.resize(n_groups, Vec::new());
+    resize(&mut ws.fighters_start, n_states, 0.0);
+    for (index, group) in scenario.groups.iter().enumerate() {
+        let strength = ws.value(group.strength);
+        ws.strength[index] = strength;
+        ws.strength_room_start[index] = (1.0 - strength / ws.value(group.ceiling)).max(1e-3);
+        let total: f64 = group
+            .areas
+            .iter()
+            .map(|&(_, weight)| ws.value(weight))
+            .sum();
+        let weights = &mut ws.area_weights[index];
+        weights.clear();
+        for &(state, weight) in &group.areas {
+            let share = if total > 0.0 {
+                ws.values[weight.0 as usize] / total
+            } else {
+                0.0
+            };
+            weights.push(share);
+            ws.fighters_start[state] += strength * share;
+        }
+    }
+    ws.strength_start.clone_from(&ws.strength);
+
+    // Expected month-0 fatalities per state: the reference for the violence memory (M11).
+    resize(&mut ws.expected_attacks, n_groups * n_states, 0.0);
+    expected_attacks(scenario, ws, true);
+    resize(&mut ws.violence_ref, n_states, 0.0);
+    for group in 0..n_groups {
+        let lethality = ws.value(scenario.groups[group].lethality);
+        for state in 0..n_states {
+            ws.violence_ref[state] += ws.expected_attacks[group * n_states + state] * lethality;
+        }
+    }
+    ws.violence_memory.clone_from(&ws.violence_ref);
+
+    // Events: window events draw their month once, up front.
+    resize(&mut ws.streak, scenario.events.len(), 0);
+    resize(&mut ws.pending, scenario.events.len(), None);
+    for (index, event) in scenario.events.iter().enumerate() {
+        if let Trigger::Window {
+            probability,
+            from,
+            to,
+        } = event.trigger
+        {
+            let mut rng = stream(seed, event.stream_key, run_index, INIT_SLOT);
+            if rng.random::<f64>() < ws.value(probability) {
+                let (from, to) = (ws.value(from) as usize, ws.value(to) as usize);
+                let to = to.max(from);
+                ws.pending[index] =
+                    Some(from + (rng.random::<f64>() * (to - from + 1) as f64) as usize);
+            }
+        }
+    }
+
+    resize(&mut ws.attacks, n_groups * n_states, 0.0);
+    resize(&mut ws.fatalities, n_groups * n_states, 0.0);
+    for month in 0..horizon {
+        fire_due_events(scenario, seed, run_index, month, ws, output);
+        deliver_flows(scenario, seed, run_index, month, ws);
+        support_levels(scenario, ws);
+        expected_attacks(scenario, ws, false);
+        draw_violence(scenario, seed, run_index, month, ws);
+        update_groups(scenario, seed, run_index, month, ws);
+        update_states(scenario, ws);
+        record(scenario, month, ws, output);
+        check_triggers(scenario, seed, run_index, month, ws, output);
+    }
+    compute_outcomes(scenario, output);
+}
+
+/// Capacity and intelligence of every state from its own means and the current support (M2, M3).
+fn support_levels(scenario: &Scenario, ws: &mut Workspace) {
+    let model = &scenario.model;
+    ws.capacity.clone_from(&ws.own_capacity);
+    resize(&mut ws.intel_sum, scenario.states.len(), 0.0);
+    for (index, flow) in scenario.flows.iter().enumerate() {
+        let effect = ws.flow_effect[index];
+        let per_unit = match flow.kind {
+            FlowKind::Intelligence => {
+                ws.intel_sum[flow.to] += effect;
+                continue;
+            }
+            FlowKind::Military => model.capacity_per_military_usd_m,
+            FlowKind::Financial => model.capacity_per_financial_usd_m,
+            FlowKind::Training => model.capacity_per_trainer,
+            FlowKind::Troops => model.capacity_per_troop,
+        };
+        ws.capacity[flow.to] += ws.value(per_unit) * effect;
+    }
+    ws.intelligence.clear();
+    for (index, state) in scenario.states.iter().enumerate() {
+        let own = ws.value(state.intelligence);
+        ws.intelligence
+            .push(1.0 - (1.0 - own) * (-ws.intel_sum[index]).exp());
+    }
+}
+
+/// Tranches sent `lag` months ago arrive with probability `reliability`; the effect is the
+/// latest arrival or the decayed previous effect, whichever is larger (M1).
+fn deliver_flows(scenario: &Scenario, seed: u64, run_index: u64, month: usize, ws: &mut Workspace) {
+    for (index, flow) in scenario.flows.iter().enumerate() {
+        let sent = month as i64 - ws.flow_lag[index];
+        let mut arrived = 0.0;
+        if ws.flow_start[index] <= sent && sent < ws.flow_end[index] {
+            let mut rng = stream(seed, flow.stream_key, run_index, month_slot(sent));
+            if rng.random::<f64>() < ws.value(flow.reliability) {
+                arrived = ws.value(flow.volume) * ws.flow_scale[index];
+            }
+        }
+        ws.flow_effect[index] = arrived.max(ws.flow_retention[index] * ws.flow_effect[index]);
+    }
+}
+
+/// Expected monthly attacks of every group on every state, with spillover (M4, M5). With
+/// `at_start`, the month-0 rates (all ratios 1) for the references.
+fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
+    let n_states = scenario.states.len();
+    ws.expected_attacks.iter_mut().for_each(|rate| *rate = 0.0);
+    for link in &scenario.links {
+        let mut rate = ws.value(link.base_rate);
+        if !at_start {
+            let strength_start = ws.strength_start[link.group];
+            let strength_ratio = if strength_start > 0.0 {
+                ws.strength[link.group] / strength_start
+            } else {
+                0.0
+            };
+            let capacity_ratio = ws.capacity_ref[link.state] / ws.capacity[link.state].max(1e-9);
+            let intelligence_gap = ws.intelligence_ref[link.state] - ws.intelligence[link.state];
+            rate *= strength_ratio
+                * capacity_ratio.powf(ws.value(link.capacity_sensitivity))
+                * (ws.value(link.intelligence_sensitivity) * intelligence_gap).exp();
+        }
+        ws.expected_attacks[link.group * n_states + link.state] += rate;
+        let neighbours = &scenario.states[link.state].neighbours;
+        if !neighbours.is_empty() {
+            let spilled = rate * ws.value(link.spillover) / neighbours.len() as f64;
+            for &neighbour in neighbours {
+                ws.expected_attacks[link.group * n_states + neighbour] += spilled;
+            }
+        }
+    }
+}
+
+/// Attack counts (negative binomial per state, M6) and their deaths (lognormal severity, M7).
+/// A state's monthly tempo multiplies every group's rate there: violence in a country rises and
+/// falls together (season, offensives), which is where ACLED's overdispersion is measured.
+fn draw_violence(scenario: &Scenario, seed: u64, run_index: u64, month: usize, ws: &mut Workspace) {
+    let n_states = scenario.states.len();
+    let dispersion = ws.value(scenario.model.attack_dispersion);
+    let sigma = ws.value(scenario.model.severity_sigma);
+    let cap = ws.value(scenario.model.max_deaths_per_attack);
+    let slot = month_slot(month as i64);
+    for (state_index, state) in scenario.states.iter().enumerate() {
+        let mut tempo_rng = stream(seed, state.stream_key, run_index, slot);
+        let tempo = sample::tempo(dispersion, &mut tempo_rng);
+        for (group_index, group) in scenario.groups.iter().enumerate() {
+            let cell = group_index * n_states + state_index;
+            let rate = ws.expected_attacks[cell] * tempo;
+            if rate <= 0.0 {
+                ws.attacks[cell] = 0.0;
+                ws.fatalities[cell] = 0.0;
+                continue;
+            }
+            let key = mix(group.stream_key ^ mix(state.stream_key));
+            let mut rng: StreamRng = stream(seed, key, run_index, slot);
+            let attacks = sample::poisson(rate, &mut rng);
+            ws.attacks[cell] = attacks;
+            ws.fatalities[cell] =
+                sample::fatalities(attacks, ws.value(group.lethality), sigma, cap, &mut rng);
+        }
+    }
+}
+
+/// Recruitment and attrition of every group (M8, M9, M10).
+fn update_groups(scenario: &Scenario, seed: u64, run_index: u64, month: usize, ws: &mut Workspace) {
+    let model = &scenario.model;
+    let area_fire = ws.value(model.area_fire_effectiveness);
+    let collateral = ws.value(model.collateral_recruitment);
+    for (index, group) in scenario.groups.iter().enumerate() {
+        let strength = ws.strength[index];
+        if strength <= 0.0 {
+            continue;
+        }
+        let recruitment = ws.value(group.recruitment);
+        let attrition = ws.value(group.attrition);
+        let room =
+            (1.0 - strength / ws.value(group.ceiling)).max(0.0) / ws.strength_room_start[index];
+        let mut expected_recruits = 0.0;
+        let mut expected_losses = 0.0;
+        for (area, &(state, _)) in group.areas.iter().enumerate() {
+            let fighters = strength * ws.area_weights[index][area];
+            let capacity = ws.capacity[state];
+            let intelligence = ws.intelligence[state];
+            let effectiveness = capacity * (area_fire + (1.0 - area_fire) * intelligence);
+            let loss_rate = (attrition * effectiveness / ws.effectiveness_ref[state])
+                .min(MAX_MONTHLY_ATTRITION);
+            expected_losses += fighters * loss_rate;
+            let ungoverned = (1.0 - ws.control[state]) / (1.0 - ws.control_start[state]);
+            let harm = (1.0
+                + collateral * (1.0 - intelligence) * capacity / ws.capacity_ref[state].max(1e-9))
+                / (1.0 + collateral * (1.0 - ws.intelligence_ref[state]));
+            expected_recruits += fighters * recruitment * ungoverned * harm * room;
+        }
+        let mut rng = stream(seed, group.stream_key, run_index, month_slot(month as i64));
+        let recruits = sample::poisson(expected_recruits, &mut rng);
+        let losses = sample::poisson(expected_losses, &mut rng).min(strength);
+        ws.strength[index] = (strength + recruits - losses).max(0.0);
+    }
+}
+
+/// Territorial control and regime stability move toward targets set by the balance of forces
+/// and by recent violence (M10, M11).
+fn update_states(scenario: &Scenario, ws: &mut Workspace) {
+    let model = &scenario.model;
+    let n_states = scenario.states.len();
+    let area_fire = ws.value(model.area_fire_effectiveness);
+    let control_rate = ws.value(model.control_adjustment);
+    let control_elasticity = ws.value(model.control_elasticity);
+    let stability_rate = ws.value(model.stability_adjustment);
+    let stability_control = ws.value(model.stability_control_elasticity);
+    let stability_violence = ws.value(model.stability_violence_elasticity);
+    for state in 0..n_states {
+        let mut fighters = 0.0;
+        let mut deaths = 0.0;
+        for (group_index, group) in scenario.groups.iter().enumerate() {
+            deaths += ws.fatalities[group_index * n_states + state];
+            if let Some(area) = group
+                .areas
+                .iter()
+                .position(|&(area_state, _)| area_state == state)
+            {
+                fighters += ws.strength[group_index] * ws.area_weights[group_index][area];
+            }
+        }
+        let effectiveness =
+            ws.capacity[state] * (area_fire + (1.0 - area_fire) * ws.intelligence[state]);
+        let threat = (fighters + 1.0) / (ws.fighters_start[state] + 1.0);
+        let balance = effectiveness / ws.effectiveness_ref[state] / threat;
+        let control_target =
+            from_odds(odds(ws.control_start[state]) * balance.powf(control_elasticity));
+        ws.control[state] = (ws.control[state]
+            + control_rate * (control_target - ws.control[state]))
+            .clamp(0.0, 1.0);
+
+        ws.violence_memory[state] = (1.0 - VIOLENCE_MEMORY_WEIGHT) * ws.violence_memory[state]
+            + VIOLENCE_MEMORY_WEIGHT * deaths;
+        let control_ratio = ws.control[state] / ws.control_start[state];
+        let violence_ratio = (ws.violence_memory[state] + 1.0) / (ws.violence_ref[state] + 1.0);
+        let stability_target = from_odds(
+            odds(ws.stability_start[state])
+                * control_ratio.powf(stability_control)
+                * violence_ratio.powf(-stability_violence),
+        );
+        ws.stability[state] = (ws.stability[state]
+            + stability_rate * (stability_target - ws.stability[state]))
+            .clamp(0.0, 1.0);
+    }
+}
+
+fn record(scenario: &Scenario, month: usize, ws: &Workspace, output: &mut RunOutput) {
+    let horizon = scenario.horizon_months;
+    let n_states = scenario.states.len();
+    for (series_index, series) in scenario.series.iter().enumerate() {
+        let value = match series.actor {
+            ActorRef::State(state) => match series.metric {
+                Metric::Attacks => (0..scenario.groups.len())
+                    .map(|group| ws.attacks[group * n_states + state])
+                    .sum(),
+                Metric::Fatalities => (0..scenario.groups.len())
+                    .map(|group| ws.fatalities[group * n_states + state])
+                    .sum(),
+                Metric::Capacity => ws.capacity[state],
+                Metric::Control => ws.control[state],
+                Metric::Stability => ws.stability[state],
+                Metric::Intelligence => ws.intelligence[state],
+                Metric::Strength => 0.0,
+            },
+            ActorRef::Group(group) => {
+                let cells = group * n_states..(group + 1) * n_states;
+                match series.metric {
+                    Metric::Strength => ws.strength[group],
+                    Metric::Attacks => ws.attacks[cells].iter().sum(),
+                    Metric::Fatalities => ws.fatalities[cells].iter().sum(),
+                    _ => 0.0,
+                }
+            }
+        };
+        output.series[series_index * horizon + month] = value;
+    }
+}
+
+fn fire_due_events(
+    scenario: &Scenario,
+    seed: u64,
+    run_index: u64,
+    month: usize,
+    ws: &mut Workspace,
+    output: &mut RunOutput,
+) {
+    for (index, event) in scenario.events.iter().enumerate() {
+        if output.event_months[index].is_some() {
+            continue;
+        }
+        let due = match event.trigger {
+            Trigger::At { month: at } => ws.value(at) as usize == month,
+            Trigger::Hazard { monthly, from, to } => {
+                let in_window = month >= ws.value(from) as usize
+                    && to.is_none_or(|to| month <= ws.value(to) as usize);
+                in_window && {
+                    let mut rng =
+                        stream(seed, event.stream_key, run_index, month_slot(month as i64));
+                    rng.random::<f64>() < ws.value(monthly)
+                }
+            }
+            Trigger::Window { .. } | Trigger::When { .. } => ws.pending[index] == Some(month),
+        };
+        if !due {
+            continue;
+        }
+        output.event_months[index] = Some(month as u32);
+        for effect in &event.effects {
+            apply_effect(scenario, effect, month, ws);
+        }
+    }
+}
+
+fn apply_effect(scenario: &Scenario, effect: &Effect, month: usize, ws: &mut Workspace) {
+    let month = month as i64;
+    match *effect {
+        Effect::EndFlow { flow } => ws.flow_end[flow] = ws.flow_end[flow].min(month),
+        Effect::StartFlow { flow } => {
+            ws.flow_start[flow] = month;
+            ws.flow_end[flow] = scenario.flows[flow]
+                .duration
+                .map_or(i64::MAX, |duration| month + ws.value(duration) as i64);
+        }
+        Effect::ScaleFlow { flow, factor } => ws.flow_scale[flow] *= ws.value(factor),
+        Effect::Shock {
+            actor,
+            variable,
+            change,
+        } => {
+            let change = ws.value(change);
+            match (actor, variable) {
+                (ActorRef::State(state), Metric::Capacity) => {
+                    ws.own_capacity[state] = (ws.own_capacity[state] + change).max(0.0);
+                }
+                (ActorRef::State(state), Metric::Control) => {
+                    ws.control[state] = (ws.control[state] + change).clamp(0.0, 1.0);
+                }
+                (ActorRef::State(state), Metric::Stability) => {
+                    ws.stability[state] = (ws.stability[state] + change).clamp(0.0, 1.0);
+                }
+                (ActorRef::State(state), Metric::Intelligence) => {
+                    let slot = scenario.states[state].intelligence.0 as usize;
+                    ws.values[slot] = (ws.values[slot] + change).clamp(0.0, 0.99);
+                }
+                (ActorRef::Group(group), Metric::Strength) => {
+                    ws.strength[group] = (ws.strength[group] + change).max(0.0);
+                }
+                // Validation admits no other pair.
+                _ => {}
+            }
+        }
+        Effect::SetParameter { target, value } => {
+            let (min, max) = scenario.slots.ranges[target.0 as usize];
+            ws.values[target.0 as usize] = ws.value(value).clamp(min, max);
+        }
+        Effect::ScaleParameter { target, factor } => {
+            let (min, max) = scenario.slots.ranges[target.0 as usize];
+            let scaled = ws.value(target) * ws.value(factor);
+            ws.values[target.0 as usize] = scaled.clamp(min, max);
+        }
+    }
+}
+
+/// A triggered event fires the month after its condition has held for `months` consecutive
+/// months, plus its delay; each month the condition holds it fires with `probability`.
+fn check_triggers(
+    scenario: &Scenario,
+    seed: u64,
+    run_index: u64,
+    month: usize,
+    ws: &mut Workspace,
+    output: &RunOutput,
+) {
+    let horizon = scenario.horizon_months;
+    for (index, event) in scenario.events.iter().enumerate() {
+        let Trigger::When {
+            series,
+            op,
+            threshold,
+            months,
+            probability,
+            ref delay,
+        } = event.trigger
+        else {
+            continue;
+        };
+        if output.event_months[index].is_some() || ws.pending[index].is_some() {
+            continue;
+        }
+        let value = output.series[series * horizon + month];
+        if op.holds(value, ws.value(threshold)) {
+            ws.streak[index] += 1;
+        } else {
+            ws.streak[index] = 0;
+        }
+        if ws.streak[index] >= months {
+            let mut rng = stream(seed, event.stream_key, run_index, month_slot(month as i64));
+            if rng.random::<f64>() < ws.value(probability) {
+                let delay = delay
+                    .as_ref()
+                    .map_or(0.0, |delay| sample::draw(delay, &mut rng).round().max(0.0));
+                ws.pending[index] = Some(month + 1 + delay as usize);
+            }
+        }
+    }
+}
+
+fn compute_outcomes(scenario: &Scenario, output: &mut RunOutput) {
+    let horizon = scenario.horizon_months;
+    for (index, outcome) in scenario.outcomes.iter().enumerate() {
+        let series = |series: usize| &output.series[series * horizon..(series + 1) * horizon];
+        let value = match outcome.kind {
+            OutcomeKind::Sum {
+                series: s,
+                from,
+                to,
+            } => series(s)[from..=to].iter().sum(),
+            OutcomeKind::Mean {
+                series: s,
+                from,
+                to,
+            } => series(s)[from..=to].iter().sum::<f64>() / (to - from + 1) as f64,
+            OutcomeKind::Max {
+                series: s,
+                from,
+                to,
+            } => series(s)[from..=to]
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max),
+            OutcomeKind::Min {
+                series: s,
+                from,
+                to,
+            } => series(s)[from..=to]
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min),
+            OutcomeKind::Final { series: s } => series(s)[horizon - 1],
+            OutcomeKind::FirstMonth {
+                series: s,
+                op,
+                threshold,
+            } => series(s)
+                .iter()
+                .position(|&value| op.holds(value, threshold))
+                .map_or(f64::NAN, |month| month as f64),
+            OutcomeKind::Any {
+                series: s,
+                op,
+                threshold,
+                from,
+                to,
+            } => f64::from(u8::from(
+                series(s)[from..=to]
+                    .iter()
+                    .any(|&value| op.holds(value, threshold)),
+            )),
+            OutcomeKind::All {
+                series: s,
+                op,
+                threshold,
+                from,
+                to,
+            } => f64::from(u8::from(
+                series(s)[from..=to]
+                    .iter()
+                    .all(|&value| op.holds(value, threshold)),
+            )),
+            OutcomeKind::EventFired { event } => {
+                f64::from(u8::from(output.event_months[event].is_some()))
+            }
+            OutcomeKind::EventMonth { event } => {
+                output.event_months[event].map_or(f64::NAN, f64::from)
+            }
+        };
+        output.outcomes[index] = value;
+    }
+}

@@ -1,0 +1,164 @@
+//! Draws from the scenario's distributions and the model's count and severity laws.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Beta, Distribution as _, Gamma, Poisson, StandardNormal, Triangular};
+
+use crate::scenario::Distribution;
+
+/// One draw from a validated distribution.
+pub fn draw<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut R) -> f64 {
+    match distribution {
+        Distribution::Uniform { min, max } => min + (max - min) * rng.random::<f64>(),
+        Distribution::Normal { mean, sd, min, max } => {
+            // Censored, not truncated: values beyond a bound are set to it (documented in
+            // scenarios/README.md); this keeps one draw per parameter and cannot loop.
+            let z: f64 = rng.sample(StandardNormal);
+            (mean + sd * z).clamp(*min, *max)
+        }
+        Distribution::LogNormal { median, sigma } => {
+            let z: f64 = rng.sample(StandardNormal);
+            median * (sigma * z).exp()
+        }
+        Distribution::Beta {
+            alpha,
+            beta,
+            min,
+            max,
+        } => {
+            // Parameters were checked positive and finite at validation.
+            let unit = Beta::new(*alpha, *beta).map_or(0.5, |beta| beta.sample(rng));
+            min + (max - min) * unit
+        }
+        Distribution::Triangular { min, mode, max } => {
+            Triangular::new(*min, *max, *mode).map_or(*mode, |triangular| triangular.sample(rng))
+        }
+        Distribution::Discrete {
+            values,
+            cumulative_weights,
+        } => {
+            let u: f64 = rng.random();
+            let index = cumulative_weights
+                .iter()
+                .position(|&cumulative| u < cumulative)
+                .unwrap_or(values.len() - 1);
+            values[index]
+        }
+    }
+}
+
+/// A Poisson count with mean `mean`; 0 for a non-positive mean.
+pub fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
+    if mean > 0.0 {
+        Poisson::new(mean.min(1e15)).map_or(mean, |poisson| poisson.sample(rng))
+    } else {
+        0.0
+    }
+}
+
+/// A gamma multiplier with mean 1 and variance `1 / dispersion`. Poisson counts whose means
+/// are all multiplied by the same draw sum to a negative binomial with shape `dispersion`
+/// (variance `mean + mean^2 / dispersion`).
+pub fn tempo<R: Rng + ?Sized>(dispersion: f64, rng: &mut R) -> f64 {
+    Gamma::new(dispersion, 1.0 / dispersion).map_or(1.0, |gamma| gamma.sample(rng))
+}
+
+/// Total deaths in `attacks` attacks whose deaths each follow a lognormal with mean
+/// `mean_deaths` and log-sd `sigma`, rounded stochastically to whole deaths (so the mean is kept)
+/// and capped at `cap` per attack.
+pub fn fatalities<R: Rng + ?Sized>(
+    attacks: f64,
+    mean_deaths: f64,
+    sigma: f64,
+    cap: f64,
+    rng: &mut R,
+) -> f64 {
+    if mean_deaths <= 0.0 {
+        return 0.0;
+    }
+    let log_median = mean_deaths.ln() - 0.5 * sigma * sigma;
+    let mut total = 0.0;
+    for _ in 0..attacks as u64 {
+        let z: f64 = rng.sample(StandardNormal);
+        let deaths = (log_median + sigma * z).exp().min(cap);
+        let whole = deaths.floor();
+        let extra = if rng.random::<f64>() < deaths - whole {
+            1.0
+        } else {
+            0.0
+        };
+        total += whole + extra;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::rng::stream;
+
+    fn mean_and_variance(values: &[f64]) -> (f64, f64) {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let variance = values
+            .iter()
+            .map(|value| (value - mean).powi(2))
+            .sum::<f64>()
+            / (n - 1.0);
+        (mean, variance)
+    }
+
+    /// Mean within 4 Monte Carlo standard errors (sd / sqrt(n)) of the target; variance within
+    /// 10% (the sampling sd of a negative binomial's variance at n = 200,000 is about 1%).
+    #[test]
+    fn tempo_mixed_poisson_is_negative_binomial() {
+        let mut rng = stream(1, 2, 3, 4);
+        let (mean, dispersion) = (37.5, 6.0);
+        let draws: Vec<f64> = (0..200_000)
+            .map(|_| {
+                let shared = tempo(dispersion, &mut rng);
+                poisson(0.4 * mean * shared, &mut rng) + poisson(0.6 * mean * shared, &mut rng)
+            })
+            .collect();
+        let (sample_mean, sample_variance) = mean_and_variance(&draws);
+        let expected_variance = mean + mean * mean / dispersion;
+        let mcse = (expected_variance / draws.len() as f64).sqrt();
+        assert!(
+            (sample_mean - mean).abs() < 4.0 * mcse,
+            "mean {sample_mean}"
+        );
+        assert!(
+            (sample_variance / expected_variance - 1.0).abs() < 0.1,
+            "variance {sample_variance}"
+        );
+    }
+
+    /// The per-attack mean is kept by the stochastic rounding; 4 MCSE tolerance.
+    #[test]
+    fn fatalities_keep_the_mean_per_attack() {
+        let mut rng = stream(5, 6, 7, 8);
+        let draws: Vec<f64> = (0..100_000)
+            .map(|_| fatalities(1.0, 2.5, 1.4, 1e6, &mut rng))
+            .collect();
+        let (sample_mean, sample_variance) = mean_and_variance(&draws);
+        let mcse = (sample_variance / draws.len() as f64).sqrt();
+        assert!(
+            (sample_mean - 2.5).abs() < 4.0 * mcse,
+            "mean {sample_mean} mcse {mcse}"
+        );
+    }
+
+    #[test]
+    fn discrete_draws_follow_weights() {
+        let distribution = Distribution::Discrete {
+            values: vec![1.0, 2.0],
+            cumulative_weights: vec![0.25, 1.0],
+        };
+        let mut rng = stream(9, 9, 9, 9);
+        let n = 40_000;
+        let ones = (0..n)
+            .filter(|_| draw(&distribution, &mut rng) == 1.0)
+            .count() as f64;
+        let mcse = (0.25f64 * 0.75 / n as f64).sqrt();
+        assert!((ones / n as f64 - 0.25).abs() < 4.0 * mcse);
+    }
+}

@@ -1,0 +1,223 @@
+//! Result files: the all-or-nothing folder writer, and one module per file format.
+//!
+//! Invariant: a results folder is either absent, the previous complete results, or the new
+//! complete results. Files are written into a staging folder beside the destination and the two
+//! are swapped only when every file is complete.
+
+pub mod outcomes;
+pub mod results;
+pub mod summary;
+pub mod table;
+pub mod timeseries;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A results folder being written. Files go into [`StagedDir::path`]; [`StagedDir::commit`]
+/// puts them in place. Dropping it without committing removes the staged files.
+pub struct StagedDir {
+    destination: PathBuf,
+    staging: tempfile::TempDir,
+}
+
+/// Why results could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{path}: {message}: {source}")]
+    Io {
+        path: PathBuf,
+        message: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{path}: exists and is not a folder")]
+    NotAFolder { path: PathBuf },
+    #[error("{0}")]
+    Csv(#[from] csv::Error),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl OutputError {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io<'a>(
+        path: &'a Path,
+        message: &'static str,
+    ) -> impl FnOnce(io::Error) -> OutputError + 'a {
+        move |source| OutputError::Io {
+            path: path.to_path_buf(),
+            message,
+            source,
+        }
+    }
+}
+
+impl StagedDir {
+    /// Prepares to write results into `destination`, creating its parent folders if needed.
+    pub fn new(destination: &Path) -> Result<StagedDir, OutputError> {
+        if destination.exists() && !destination.is_dir() {
+            return Err(OutputError::NotAFolder {
+                path: destination.to_path_buf(),
+            });
+        }
+        let parent = match destination.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(OutputError::io(
+            &parent,
+            "cannot create the output folder's parent",
+        ))?;
+        let stem = destination.file_name().map_or_else(
+            || "results".into(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{stem}.partial-"))
+            .tempdir_in(&parent)
+            .map_err(OutputError::io(&parent, "cannot create a staging folder"))?;
+        Ok(StagedDir {
+            destination: destination.to_path_buf(),
+            staging,
+        })
+    }
+
+    /// Folder to write the files into.
+    pub fn path(&self) -> &Path {
+        self.staging.path()
+    }
+
+    /// Final location of the results.
+    pub fn destination(&self) -> &Path {
+        &self.destination
+    }
+
+    /// Moves the complete results into place, replacing any previous results in one step.
+    pub fn commit(self) -> Result<PathBuf, OutputError> {
+        let destination = self.destination;
+        let staging = self.staging.keep();
+        set_readable(&staging);
+        let outcome = if destination.is_dir() {
+            swap_into_place(&staging, &destination)
+        } else {
+            fs::rename(&staging, &destination).map_err(OutputError::io(
+                &destination,
+                "cannot move the results into place",
+            ))
+        };
+        if outcome.is_err() {
+            let _ = fs::remove_dir_all(&staging);
+        }
+        outcome.map(|()| destination)
+    }
+}
+
+#[cfg(unix)]
+fn set_readable(folder: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // Staging folders are created private (0700); results are ordinary files for their owner's
+    // tools and colleagues, like anything else written under the user's umask.
+    let _ = fs::set_permissions(folder, fs::Permissions::from_mode(0o755));
+}
+
+#[cfg(not(unix))]
+fn set_readable(_folder: &Path) {}
+
+/// Exchanges the staged folder with the existing results atomically where the OS allows
+/// (Linux renameat2 RENAME_EXCHANGE), then removes the old results.
+fn swap_into_place(staging: &Path, destination: &Path) -> Result<(), OutputError> {
+    if exchange(staging, destination).is_ok() {
+        // `staging` now holds the previous results.
+        let _ = fs::remove_dir_all(staging);
+        return Ok(());
+    }
+    // Fallback: two renames. Between them the destination is briefly absent but never mixed.
+    let mut retired = staging.as_os_str().to_owned();
+    retired.push(".old");
+    let retired = PathBuf::from(retired);
+    fs::rename(destination, &retired).map_err(OutputError::io(
+        destination,
+        "cannot move the previous results aside",
+    ))?;
+    if let Err(error) = fs::rename(staging, destination) {
+        let _ = fs::rename(&retired, destination);
+        return Err(OutputError::io(
+            destination,
+            "cannot move the results into place",
+        )(error));
+    }
+    let _ = fs::remove_dir_all(&retired);
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(first: &Path, second: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let first = CString::new(first.as_os_str().as_bytes())?;
+    let second = CString::new(second.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
+    let result = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            first.as_ptr(),
+            libc::AT_FDCWD,
+            second.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_first: &Path, _second: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Formats a number for CSV: shortest text that reads back to the same bits; empty when missing.
+pub fn format_number(value: Option<f64>) -> String {
+    match value {
+        Some(value) if value.is_finite() => value.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_results_replace_old_ones_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let destination = root.path().join("out");
+        fs::create_dir(&destination).unwrap();
+        fs::write(destination.join("old.txt"), "old").unwrap();
+        let staged = StagedDir::new(&destination).unwrap();
+        fs::write(staged.path().join("new.txt"), "new").unwrap();
+        staged.commit().unwrap();
+        assert!(destination.join("new.txt").exists());
+        assert!(!destination.join("old.txt").exists());
+        let leftovers: Vec<_> = fs::read_dir(root.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "only the results folder remains");
+    }
+
+    #[test]
+    fn dropped_staging_leaves_previous_results_untouched() {
+        let root = tempfile::tempdir().unwrap();
+        let destination = root.path().join("out");
+        fs::create_dir(&destination).unwrap();
+        fs::write(destination.join("old.txt"), "old").unwrap();
+        {
+            let staged = StagedDir::new(&destination).unwrap();
+            fs::write(staged.path().join("new.txt"), "half").unwrap();
+        }
+        assert!(destination.join("old.txt").exists());
+        assert!(!destination.join("new.txt").exists());
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,48 @@
+//! `outcomes.csv`: one row per replication, streamed block by block as the engine finishes them.
+
+use std::io::Write;
+
+use crate::engine::Block;
+use crate::output::{OutputError, format_number};
+use crate::scenario::Scenario;
+
+/// Streams per-replication outcome rows to CSV; memory does not grow with the run count.
+pub struct OutcomeWriter<W: Write> {
+    csv: csv::Writer<W>,
+}
+
+impl<W: Write> OutcomeWriter<W> {
+    /// Starts the file with its header: `run`, then one column per outcome.
+    pub fn new(scenario: &Scenario, writer: W) -> Result<Self, OutputError> {
+        let mut csv = csv::Writer::from_writer(writer);
+        let header = std::iter::once("run").chain(
+            scenario
+                .outcomes
+                .iter()
+                .map(|outcome| outcome.name.as_str()),
+        );
+        csv.write_record(header)?;
+        Ok(OutcomeWriter { csv })
+    }
+
+    /// Appends one block's rows; a missing value is an empty field.
+    pub fn write_block(&mut self, block: &Block) -> Result<(), OutputError> {
+        for (run, values) in block.rows() {
+            let record = std::iter::once(run.to_string()).chain(
+                values
+                    .iter()
+                    .map(|&value| format_number((!value.is_nan()).then_some(value))),
+            );
+            self.csv.write_record(record)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(mut self) -> Result<W, OutputError> {
+        self.csv.flush().map_err(csv::Error::from)?;
+        self.csv
+            .into_inner()
+            .map_err(|error| OutputError::Csv(csv::Error::from(error.into_error())))
+    }
+}

@@ -1,0 +1,100 @@
+//! The short table printed on stdout after a run.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::engine::Aggregate;
+use crate::scenario::Scenario;
+
+fn compact(value: Option<f64>) -> String {
+    match value {
+        None => "-".to_owned(),
+        Some(value) if value.abs() >= 1000.0 => format!("{value:.0}"),
+        Some(value) if value.abs() >= 10.0 => format!("{value:.1}"),
+        Some(value) => format!("{value:.3}"),
+    }
+}
+
+/// Outcomes (mean and 90% interval), events (probability and median month), speed.
+pub fn render(
+    scenario: &Scenario,
+    seed: u64,
+    aggregate: &Aggregate,
+    threads: usize,
+    elapsed: Duration,
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{}: {} runs, seed {seed}",
+        scenario.name, aggregate.runs
+    );
+    let name_width = scenario
+        .outcomes
+        .iter()
+        .map(|outcome| outcome.name.chars().count())
+        .chain(
+            scenario
+                .events
+                .iter()
+                .map(|event| event.name.chars().count()),
+        )
+        .chain([7])
+        .max()
+        .unwrap_or(7);
+    if !scenario.outcomes.is_empty() {
+        let _ = writeln!(
+            text,
+            "\n{:<name_width$}  {:>12}  {:>25}  {:>8}",
+            "outcome", "mean", "90% interval (p05, p95)", "n"
+        );
+        for (outcome, distribution) in scenario.outcomes.iter().zip(&aggregate.outcomes) {
+            let summary = distribution.summary();
+            let interval = format!(
+                "[{}, {}]",
+                compact(summary.quantiles[0]),
+                compact(summary.quantiles[4])
+            );
+            let _ = writeln!(
+                text,
+                "{:<name_width$}  {:>12}  {:>25}  {:>8}",
+                outcome.name,
+                compact(summary.mean),
+                interval,
+                summary.n
+            );
+        }
+    }
+    if !scenario.events.is_empty() {
+        let _ = writeln!(
+            text,
+            "\n{:<name_width$}  {:>12}  {:>25}",
+            "event", "probability", "median month (date)"
+        );
+        for (event, counts) in scenario.events.iter().zip(&aggregate.events) {
+            let median = counts.median_month().map_or("-".to_owned(), |month| {
+                format!("{month} ({})", scenario.start.plus(month.floor() as usize))
+            });
+            let _ = writeln!(
+                text,
+                "{:<name_width$}  {:>12.3}  {:>25}",
+                event.name,
+                counts.probability(),
+                median
+            );
+        }
+    }
+    let seconds = elapsed.as_secs_f64();
+    let per_second = if seconds > 0.0 {
+        aggregate.runs as f64 / seconds
+    } else {
+        f64::INFINITY
+    };
+    let _ = writeln!(
+        text,
+        "\n{} runs in {seconds:.2} s ({per_second:.0} runs/s) on {threads} thread{}",
+        aggregate.runs,
+        if threads == 1 { "" } else { "s" }
+    );
+    text
+}

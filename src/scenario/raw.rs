@@ -1,0 +1,524 @@
+//! The scenario file as written: serde types that mirror the RON text one to one.
+//!
+//! Nothing here is checked beyond what serde checks (syntax, types, unknown fields). Turning a
+//! [`RawScenario`] into a validated [`crate::scenario::Scenario`] happens in `validate.rs`, which
+//! collects every problem with its field path. Serialising a `RawScenario` gives the canonical
+//! text that `scenario_hash` is computed from.
+
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A number in a scenario: a literal, or the name of an `uncertain` parameter whose draw for the
+/// replication stands in its place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Num {
+    /// A literal number, as written.
+    Literal(f64),
+    /// The name of an uncertain parameter.
+    Param(String),
+}
+
+impl Num {
+    /// Shorthand used by serde defaults.
+    pub const fn lit(value: f64) -> Num {
+        Num::Literal(value)
+    }
+}
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Num::Literal(value) => serializer.serialize_f64(*value),
+            Num::Param(name) => serializer.serialize_str(name),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NumVisitor;
+        impl Visitor<'_> for NumVisitor {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or the name of an uncertain parameter in quotes")
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Num, E> {
+                Ok(Num::Literal(value))
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Num, E> {
+                Ok(Num::Literal(value as f64))
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Num, E> {
+                Ok(Num::Literal(value as f64))
+            }
+            fn visit_i128<E: de::Error>(self, value: i128) -> Result<Num, E> {
+                Ok(Num::Literal(value as f64))
+            }
+            fn visit_u128<E: de::Error>(self, value: u128) -> Result<Num, E> {
+                Ok(Num::Literal(value as f64))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Num, E> {
+                Ok(Num::Param(value.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(NumVisitor)
+    }
+}
+
+fn zero() -> Num {
+    Num::lit(0.0)
+}
+fn one() -> Num {
+    Num::lit(1.0)
+}
+fn one_month() -> u32 {
+    1
+}
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Scenario")]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// First simulated month, `YYYY-MM`.
+    pub start: String,
+    /// Number of simulated months.
+    pub horizon: u32,
+    #[serde(default)]
+    pub runs: Option<u64>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub model: RawModel,
+    pub actors: Vec<RawActor>,
+    #[serde(default)]
+    pub flows: Vec<RawFlow>,
+    #[serde(default)]
+    pub pressure: Vec<RawPressure>,
+    #[serde(default)]
+    pub events: Vec<RawEvent>,
+    #[serde(default)]
+    pub uncertain: Vec<RawUncertain>,
+    #[serde(default)]
+    pub outcomes: Vec<RawOutcome>,
+}
+
+/// Global model coefficients; MODEL.md gives each one's equation and default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[serde(rename = "Model")]
+pub struct RawModel {
+    pub capacity_per_military_usd_m: Num,
+    pub capacity_per_financial_usd_m: Num,
+    pub capacity_per_trainer: Num,
+    pub capacity_per_troop: Num,
+    pub area_fire_effectiveness: Num,
+    pub collateral_recruitment: Num,
+    pub attack_dispersion: Num,
+    pub severity_sigma: Num,
+    pub max_deaths_per_attack: Num,
+    pub control_adjustment: Num,
+    pub control_elasticity: Num,
+    pub stability_adjustment: Num,
+    pub stability_control_elasticity: Num,
+    pub stability_violence_elasticity: Num,
+}
+
+impl Default for RawModel {
+    fn default() -> Self {
+        // The defaults and their reasons are listed in MODEL.md, section "Model coefficients".
+        RawModel {
+            capacity_per_military_usd_m: Num::lit(0.02),
+            capacity_per_financial_usd_m: Num::lit(0.01),
+            capacity_per_trainer: Num::lit(0.0005),
+            capacity_per_troop: Num::lit(0.0002),
+            area_fire_effectiveness: Num::lit(0.3),
+            collateral_recruitment: Num::lit(0.5),
+            attack_dispersion: Num::lit(6.0),
+            severity_sigma: Num::lit(1.4),
+            max_deaths_per_attack: Num::lit(1000.0),
+            control_adjustment: Num::lit(0.1),
+            control_elasticity: Num::lit(1.0),
+            stability_adjustment: Num::lit(0.05),
+            stability_control_elasticity: Num::lit(1.0),
+            stability_violence_elasticity: Num::lit(0.3),
+        }
+    }
+}
+
+/// One actor. The variant decides what the model does with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename = "Actor")]
+pub enum RawActor {
+    State {
+        name: String,
+        /// Own counter-insurgency capacity, in capacity units.
+        capacity: Num,
+        /// Share of territory under state control, 0..1.
+        control: Num,
+        /// Regime stability index, 0..1.
+        stability: Num,
+        /// Own intelligence coverage, 0..1.
+        #[serde(default = "own_intelligence_default")]
+        intelligence: Num,
+        #[serde(default)]
+        neighbours: Vec<String>,
+    },
+    Partner {
+        name: String,
+    },
+    RegionalBody {
+        name: String,
+        #[serde(default)]
+        members: Vec<String>,
+    },
+    Group {
+        name: String,
+        /// Fighters at month 0.
+        strength: Num,
+        /// States the group operates in, with the share of its fighters in each.
+        areas: Vec<RawArea>,
+        /// Monthly recruits as a share of strength under the month-0 conditions.
+        recruitment: Num,
+        /// Monthly losses as a share of strength under the month-0 conditions.
+        attrition: Num,
+        /// Mean deaths per attack.
+        lethality: Num,
+        /// Strength the group's recruiting base cannot exceed (fighters).
+        ceiling: Num,
+    },
+}
+
+fn own_intelligence_default() -> Num {
+    Num::lit(0.2)
+}
+
+impl RawActor {
+    /// The actor's name, whatever its kind.
+    pub fn name(&self) -> &str {
+        match self {
+            RawActor::State { name, .. }
+            | RawActor::Partner { name }
+            | RawActor::RegionalBody { name, .. }
+            | RawActor::Group { name, .. } => name,
+        }
+    }
+}
+
+/// A state a group operates in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Area")]
+pub struct RawArea {
+    pub state: String,
+    pub weight: Num,
+}
+
+/// Kinds of support; MODEL.md gives each one's unit and effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    Military,
+    Intelligence,
+    Training,
+    Financial,
+    Troops,
+}
+
+/// Support from one actor to a state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Flow")]
+pub struct RawFlow {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub kind: FlowKind,
+    pub volume: Num,
+    #[serde(default = "zero")]
+    pub start: Num,
+    #[serde(default)]
+    pub end: Option<Num>,
+    /// A standby flow does nothing until an event starts it.
+    #[serde(default)]
+    pub standby: bool,
+    /// Months a standby flow runs once started; absent: until the horizon or an event ends it.
+    #[serde(default)]
+    pub duration: Option<Num>,
+    #[serde(default = "one")]
+    pub reliability: Num,
+    #[serde(default = "zero")]
+    pub lag: Num,
+    #[serde(default = "zero")]
+    pub decay: Num,
+}
+
+/// How hard one group presses on one state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Pressure")]
+pub struct RawPressure {
+    pub group: String,
+    pub state: String,
+    pub base_rate: Num,
+    #[serde(default = "zero")]
+    pub capacity_sensitivity: Num,
+    #[serde(default = "zero")]
+    pub intelligence_sensitivity: Num,
+    #[serde(default = "zero")]
+    pub spillover: Num,
+}
+
+/// Something that can happen during a replication.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Event")]
+pub struct RawEvent {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub when: RawTrigger,
+    pub effects: Vec<RawEffect>,
+}
+
+/// When an event fires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename = "Trigger")]
+pub enum RawTrigger {
+    /// At a fixed month.
+    At { month: Num },
+    /// With a fixed probability each month between `from` and `to` (inclusive).
+    Hazard {
+        monthly: Num,
+        #[serde(default = "zero")]
+        from: Num,
+        #[serde(default)]
+        to: Option<Num>,
+    },
+    /// With probability `probability`, at a uniformly drawn month between `from` and `to`.
+    Window {
+        probability: Num,
+        from: Num,
+        to: Num,
+    },
+    /// When a metric of an actor compares true for `months` consecutive months.
+    When {
+        metric: Metric,
+        actor: String,
+        op: Comparison,
+        threshold: Num,
+        #[serde(default = "one_month")]
+        months: u32,
+        #[serde(default = "one")]
+        probability: Num,
+        #[serde(default)]
+        delay: Option<RawDistribution>,
+    },
+}
+
+/// What an event does when it fires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename = "Effect")]
+pub enum RawEffect {
+    EndFlow {
+        flow: String,
+    },
+    StartFlow {
+        flow: String,
+    },
+    ScaleFlow {
+        flow: String,
+        factor: Num,
+    },
+    Shock {
+        actor: String,
+        variable: Metric,
+        change: Num,
+    },
+    SetParameter {
+        path: String,
+        value: Num,
+    },
+    ScaleParameter {
+        path: String,
+        factor: Num,
+    },
+}
+
+/// Per-actor monthly metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Attacks,
+    Fatalities,
+    Capacity,
+    Control,
+    Stability,
+    Intelligence,
+    Strength,
+}
+
+/// A comparison against a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    Above,
+    Below,
+    AtLeast,
+    AtMost,
+}
+
+/// A parameter drawn once per replication.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Uncertain")]
+pub struct RawUncertain {
+    pub name: String,
+    pub dist: RawDistribution,
+}
+
+/// Distributions for uncertain parameters and event delays.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename = "Distribution")]
+pub enum RawDistribution {
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+        #[serde(default)]
+        min: Option<f64>,
+        #[serde(default)]
+        max: Option<f64>,
+    },
+    LogNormal {
+        median: f64,
+        sigma: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+        #[serde(default)]
+        min: Option<f64>,
+        #[serde(default)]
+        max: Option<f64>,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Discrete {
+        values: Vec<f64>,
+        weights: Vec<f64>,
+    },
+}
+
+/// A scalar computed from each replication.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename = "Outcome")]
+pub enum RawOutcome {
+    Sum {
+        name: String,
+        metric: Metric,
+        actor: String,
+        #[serde(default)]
+        from: Option<u32>,
+        #[serde(default)]
+        to: Option<u32>,
+    },
+    Mean {
+        name: String,
+        metric: Metric,
+        actor: String,
+        #[serde(default)]
+        from: Option<u32>,
+        #[serde(default)]
+        to: Option<u32>,
+    },
+    Max {
+        name: String,
+        metric: Metric,
+        actor: String,
+        #[serde(default)]
+        from: Option<u32>,
+        #[serde(default)]
+        to: Option<u32>,
+    },
+    Min {
+        name: String,
+        metric: Metric,
+        actor: String,
+        #[serde(default)]
+        from: Option<u32>,
+        #[serde(default)]
+        to: Option<u32>,
+    },
+    Final {
+        name: String,
+        metric: Metric,
+        actor: String,
+    },
+    FirstMonth {
+        name: String,
+        metric: Metric,
+        actor: String,
+        op: Comparison,
+        threshold: f64,
+    },
+    Any {
+        name: String,
+        metric: Metric,
+        actor: String,
+        op: Comparison,
+        threshold: f64,
+        #[serde(default)]
+        from: Option<u32>,
+        #[serde(default)]
+        to: Option<u32>,
+    },
+    All {
+        name: String,
+        metric: Metric,
+        actor: String,
+        op: Comparison,
+        threshold: f64,
+        #[serde(default)]
+        from: Option<u32>,
+        #[serde(default)]
+        to: Option<u32>,
+    },
+    EventFired {
+        name: String,
+        event: String,
+    },
+    EventMonth {
+        name: String,
+        event: String,
+    },
+}
+
+impl RawOutcome {
+    /// The outcome's name, whatever its kind.
+    pub fn name(&self) -> &str {
+        match self {
+            RawOutcome::Sum { name, .. }
+            | RawOutcome::Mean { name, .. }
+            | RawOutcome::Max { name, .. }
+            | RawOutcome::Min { name, .. }
+            | RawOutcome::Final { name, .. }
+            | RawOutcome::FirstMonth { name, .. }
+            | RawOutcome::Any { name, .. }
+            | RawOutcome::All { name, .. }
+            | RawOutcome::EventFired { name, .. }
+            | RawOutcome::EventMonth { name, .. } => name,
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Mergeable summaries of replications: moments, quantile sketches, event counts.
+//!
+//! Invariant: memory does not grow with the number of replications, and merging the same blocks
+//! in the same order gives the same bits. stats knows nothing of files or charts.
+
+use sketches_ddsketch::{Config, DDSketch};
+
+/// Relative accuracy of every reported quantile: a sketch quantile q̂ of a sample quantile q
+/// satisfies |q̂ - q| <= QUANTILE_RELATIVE_ACCURACY * |q| (DDSketch, Masson et al. 2019).
+pub const QUANTILE_RELATIVE_ACCURACY: f64 = 0.005;
+/// Values closer to 0 than this count as 0 in quantile sketches.
+const SKETCH_MIN_VALUE: f64 = 1e-6;
+/// Bin budget per sketch; at 0.5% accuracy it spans 1e-6 to about 1e12 before the lowest bins
+/// are collapsed, far beyond any metric's range.
+const SKETCH_MAX_BINS: u32 = 6144;
+
+/// The quantiles every summary reports.
+pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+
+/// Count, mean and sum of squared deviations, merged with Chan et al.'s pairwise update so that
+/// block summaries combine without the cancellation of a raw sum of squares.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Moments {
+    pub count: u64,
+    pub mean: f64,
+    pub sum_squared_deviations: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Moments {
+    /// Adds one value.
+    pub fn add(&mut self, value: f64) {
+        self.merge(&Moments {
+            count: 1,
+            mean: value,
+            sum_squared_deviations: 0.0,
+            min: value,
+            max: value,
+        });
+    }
+
+    /// Adds another summary's values to this one.
+    pub fn merge(&mut self, other: &Moments) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = *other;
+            return;
+        }
+        let count = self.count + other.count;
+        let delta = other.mean - self.mean;
+        let other_share = other.count as f64 / count as f64;
+        self.mean += delta * other_share;
+        self.sum_squared_deviations +=
+            other.sum_squared_deviations + delta * delta * self.count as f64 * other_share;
+        self.count = count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Sample standard deviation (n - 1 denominator); 0 for fewer than two values.
+    pub fn sd(&self) -> f64 {
+        if self.count < 2 {
+            0.0
+        } else {
+            (self.sum_squared_deviations / (self.count - 1) as f64).sqrt()
+        }
+    }
+
+    /// Monte Carlo standard error of the mean, sd / sqrt(n).
+    pub fn mcse(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sd() / (self.count as f64).sqrt()
+        }
+    }
+}
+
+/// Moments plus a quantile sketch of one quantity.
+#[derive(Clone)]
+pub struct Distribution {
+    pub moments: Moments,
+    sketch: DDSketch,
+    /// True while every value added is a whole number: quantiles are then rounded to whole
+    /// numbers, which makes them exact for counts below 1 / QUANTILE_RELATIVE_ACCURACY.
+    whole_numbers: bool,
+}
+
+impl Default for Distribution {
+    fn default() -> Self {
+        Distribution {
+            moments: Moments::default(),
+            sketch: DDSketch::new(Config::new(
+                QUANTILE_RELATIVE_ACCURACY,
+                SKETCH_MAX_BINS,
+                SKETCH_MIN_VALUE,
+            )),
+            whole_numbers: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for Distribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.debug_struct("Distribution")
+            .field("moments", &self.moments)
+            .finish()
+    }
+}
+
+impl Distribution {
+    /// Adds one value; NaN (a missing value) is skipped.
+    pub fn add(&mut self, value: f64) {
+        if value.is_nan() {
+            return;
+        }
+        self.moments.add(value);
+        self.sketch.add(value);
+        self.whole_numbers &= value.fract() == 0.0;
+    }
+
+    /// Adds another distribution's values to this one.
+    pub fn merge(&mut self, other: &Distribution) {
+        self.moments.merge(&other.moments);
+        self.whole_numbers &= other.whole_numbers;
+        // Both sketches are built from the same Config, so merging cannot fail.
+        let _ = self.sketch.merge(&other.sketch);
+    }
+
+    /// The q-quantile (rank-based, lower), None when empty. Exact min and max at q = 0 and 1.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.moments.count == 0 {
+            return None;
+        }
+        let value = self.sketch.quantile(q).ok().flatten()?;
+        // The sketch returns a bin's representative value, which may lie just outside the
+        // observed range; the exact extremes are known.
+        let value = value.clamp(self.moments.min, self.moments.max);
+        Some(if self.whole_numbers {
+            value.round()
+        } else {
+            value
+        })
+    }
+
+    /// The summary every output reports.
+    pub fn summary(&self) -> Summary {
+        let quantile = |q| self.quantile(q);
+        let present = self.moments.count > 0;
+        Summary {
+            n: self.moments.count,
+            mean: present.then_some(self.moments.mean),
+            sd: present.then(|| self.moments.sd()),
+            mcse: present.then(|| self.moments.mcse()),
+            quantiles: QUANTILES.map(quantile),
+            min: present.then_some(self.moments.min),
+            max: present.then_some(self.moments.max),
+        }
+    }
+}
+
+/// Summary statistics of one quantity; `None` where no replication had a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub n: u64,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub mcse: Option<f64>,
+    /// At [`QUANTILES`]: p05, p25, p50, p75, p95.
+    pub quantiles: [Option<f64>; 5],
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// How often an event fired and when.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventCounts {
+    pub runs: u64,
+    /// `fired_in_month[m]`: replications in which the event fired in month m.
+    pub fired_in_month: Vec<u64>,
+}
+
+impl EventCounts {
+    /// Counts for a scenario of `horizon` months.
+    pub fn new(horizon: usize) -> Self {
+        EventCounts {
+            runs: 0,
+            fired_in_month: vec![0; horizon],
+        }
+    }
+
+    /// Records one replication.
+    pub fn add(&mut self, fired_month: Option<u32>) {
+        self.runs += 1;
+        if let Some(month) = fired_month {
+            self.fired_in_month[month as usize] += 1;
+        }
+    }
+
+    /// Adds another block's counts.
+    pub fn merge(&mut self, other: &EventCounts) {
+        self.runs += other.runs;
+        for (mine, theirs) in self.fired_in_month.iter_mut().zip(&other.fired_in_month) {
+            *mine += theirs;
+        }
+    }
+
+    /// Replications in which the event fired.
+    pub fn fired(&self) -> u64 {
+        self.fired_in_month.iter().sum()
+    }
+
+    /// Share of replications in which the event fired.
+    pub fn probability(&self) -> f64 {
+        if self.runs == 0 {
+            0.0
+        } else {
+            self.fired() as f64 / self.runs as f64
+        }
+    }
+
+    /// Median month over the replications where it fired (the mean of the two middle months
+    /// when their count is even); None if it never fired.
+    pub fn median_month(&self) -> Option<f64> {
+        let fired = self.fired();
+        if fired == 0 {
+            return None;
+        }
+        let month_at_rank = |rank: u64| {
+            let mut seen = 0;
+            for (month, &count) in self.fired_in_month.iter().enumerate() {
+                seen += count;
+                if seen > rank {
+                    return month as f64;
+                }
+            }
+            (self.fired_in_month.len() - 1) as f64
+        };
+        Some((month_at_rank((fired - 1) / 2) + month_at_rank(fired / 2)) / 2.0)
+    }
+
+    /// Share of replications in which the event has fired by the end of each month.
+    pub fn cumulative_probability(&self) -> Vec<f64> {
+        let mut seen = 0;
+        self.fired_in_month
+            .iter()
+            .map(|&count| {
+                seen += count;
+                if self.runs == 0 {
+                    0.0
+                } else {
+                    seen as f64 / self.runs as f64
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_moments_equal_moments_of_all_values() {
+        let values: Vec<f64> = (0..1000)
+            .map(|index| ((index * 7919) % 1000) as f64 / 7.0)
+            .collect();
+        let mut whole = Moments::default();
+        values.iter().for_each(|&value| whole.add(value));
+        let mut left = Moments::default();
+        let mut right = Moments::default();
+        values[..300].iter().for_each(|&value| left.add(value));
+        values[300..].iter().for_each(|&value| right.add(value));
+        left.merge(&right);
+        assert_eq!(left.count, whole.count);
+        assert!((left.mean - whole.mean).abs() < 1e-9);
+        assert!((left.sd() - whole.sd()).abs() < 1e-9);
+        let exact_mean = values.iter().sum::<f64>() / 1000.0;
+        assert!((whole.mean - exact_mean).abs() < 1e-9);
+    }
+
+    #[test]
+    fn sketch_quantiles_are_within_the_stated_accuracy() {
+        let mut distribution = Distribution::default();
+        let values: Vec<f64> = (1..=10_000).map(f64::from).collect();
+        values.iter().for_each(|&value| distribution.add(value));
+        for q in QUANTILES {
+            let exact = values[(q * (values.len() - 1) as f64) as usize];
+            let estimate = distribution.quantile(q).unwrap();
+            assert!(
+                (estimate - exact).abs() <= QUANTILE_RELATIVE_ACCURACY * exact,
+                "q {q}: {estimate} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn quantiles_of_counts_are_exact_whole_numbers() {
+        let mut distribution = Distribution::default();
+        let values: Vec<f64> = (0..=150).map(f64::from).collect();
+        values.iter().for_each(|&value| distribution.add(value));
+        for q in QUANTILES {
+            let exact = values[(q * (values.len() - 1) as f64) as usize];
+            assert_eq!(distribution.quantile(q), Some(exact), "q {q}");
+        }
+    }
+
+    #[test]
+    fn missing_values_are_not_counted() {
+        let mut distribution = Distribution::default();
+        distribution.add(f64::NAN);
+        distribution.add(2.0);
+        let summary = distribution.summary();
+        assert_eq!(summary.n, 1);
+        assert_eq!(summary.mean, Some(2.0));
+        assert_eq!(Distribution::default().summary().mean, None);
+    }
+
+    #[test]
+    fn event_median_month_is_the_middle_of_fired_months() {
+        let mut counts = EventCounts::new(10);
+        for month in [Some(2), Some(4), None, Some(9), Some(5)] {
+            counts.add(month);
+        }
+        assert_eq!(counts.fired(), 4);
+        assert_eq!(counts.median_month(), Some(4.5));
+        assert!((counts.probability() - 0.8).abs() < 1e-12);
+    }
+}
