@@ -63,8 +63,9 @@ pub fn tempo<R: Rng + ?Sized>(dispersion: f64, rng: &mut R) -> f64 {
 }
 
 /// Total deaths in `attacks` attacks whose deaths each follow a lognormal with mean
-/// `mean_deaths` and log-sd `sigma`, rounded stochastically to whole deaths (so the mean is kept)
-/// and capped at `cap` per attack.
+/// `mean_deaths` and log-sd `sigma`, capped at `cap` per attack. The total is rounded to a whole
+/// number stochastically (down or up with the fractional part as probability), which keeps the
+/// mean and costs one uniform draw per month instead of one per attack.
 pub fn fatalities<R: Rng + ?Sized>(
     attacks: f64,
     mean_deaths: f64,
@@ -72,23 +73,23 @@ pub fn fatalities<R: Rng + ?Sized>(
     cap: f64,
     rng: &mut R,
 ) -> f64 {
-    if mean_deaths <= 0.0 {
+    if mean_deaths <= 0.0 || attacks <= 0.0 {
         return 0.0;
     }
     let log_median = mean_deaths.ln() - 0.5 * sigma * sigma;
     let mut total = 0.0;
     for _ in 0..attacks as u64 {
         let z: f64 = rng.sample(StandardNormal);
-        let deaths = (log_median + sigma * z).exp().min(cap);
-        let whole = deaths.floor();
-        let extra = if rng.random::<f64>() < deaths - whole {
+        total += (log_median + sigma * z).exp().min(cap);
+    }
+    // Truncation of a non-negative number is its floor, without a libm call.
+    let whole = (total as u64) as f64;
+    whole
+        + if rng.random::<f64>() < total - whole {
             1.0
         } else {
             0.0
-        };
-        total += whole + extra;
-    }
-    total
+        }
 }
 
 #[cfg(test)]
