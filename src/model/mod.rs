@@ -13,7 +13,7 @@ use crate::scenario::{
 };
 use rng::{INIT_SLOT, StreamRng, mix, month_slot, stream};
 
-/// Smoothing weight of the latest month in the violence memory behind stability (M11): about a
+/// Smoothing weight of the latest month in the violence memory behind stability (M12): about a
 /// three-month memory, long enough that one bad month does not topple a regime on its own.
 const VIOLENCE_MEMORY_WEIGHT: f64 = 0.25;
 /// Attrition cannot remove more than this share of a group's fighters in one month.
@@ -205,7 +205,7 @@ pub fn simulate(
     }
     ws.strength_start.clone_from(&ws.strength);
 
-    // Expected month-0 fatalities per state: the reference for the violence memory (M11).
+    // Expected month-0 fatalities per state: the reference for the violence memory (M12).
     resize(&mut ws.expected_attacks, n_groups * n_states, 0.0);
     expected_attacks(scenario, ws, true);
     resize(&mut ws.violence_ref, n_states, 0.0);
@@ -357,7 +357,7 @@ fn draw_violence(scenario: &Scenario, seed: u64, run_index: u64, month: usize, w
     }
 }
 
-/// Recruitment and attrition of every group (M8, M9, M10).
+/// Attrition and recruitment of every group (M8, M9, M10).
 fn update_groups(scenario: &Scenario, seed: u64, run_index: u64, month: usize, ws: &mut Workspace) {
     let model = &scenario.model;
     let area_fire = ws.value(model.area_fire_effectiveness);
@@ -395,7 +395,7 @@ fn update_groups(scenario: &Scenario, seed: u64, run_index: u64, month: usize, w
 }
 
 /// Territorial control and regime stability move toward targets set by the balance of forces
-/// and by recent violence (M10, M11).
+/// and by recent violence (M11, M12).
 fn update_states(scenario: &Scenario, ws: &mut Workspace) {
     let model = &scenario.model;
     let n_states = scenario.states.len();
