@@ -18,6 +18,9 @@ pub const MAX_HORIZON_MONTHS: u32 = 600;
 pub const MAX_RUNS: u64 = 100_000_000;
 /// Largest number of items in any one collection (actors, flows, events, ...).
 pub const MAX_ITEMS: usize = 10_000;
+/// Most (series x month) cells a scenario may record: each needs its own quantile sketch in
+/// every block being summarised, so this bounds memory (about 1 KB a cell per block).
+pub const MAX_SERIES_MONTHS: usize = 100_000;
 /// Longest name, in characters.
 const MAX_NAME_CHARS: usize = 200;
 
@@ -154,6 +157,17 @@ impl Checker {
         let flows = self.flows(&raw.flows, &actors);
         let links = self.pressure(&raw.pressure, &actors);
         let series = build_series(&states, &groups);
+        let cells = series.len() * raw.horizon as usize;
+        if cells > MAX_SERIES_MONTHS {
+            self.problem(
+                "horizon",
+                format!(
+                    "{} recorded series x {} months = {cells} series-months, over the limit of {MAX_SERIES_MONTHS}: use fewer states and groups or a shorter horizon",
+                    series.len(),
+                    raw.horizon
+                ),
+            );
+        }
         let series_of = |metric: Metric, actor: ActorRef| {
             series
                 .iter()
