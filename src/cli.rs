@@ -17,10 +17,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario's replications and write summary.json, timeseries.csv and outcomes.csv.
+    /// Run a scenario's replications and write summary.json, timeseries.csv, outcomes.csv,
+    /// charts/ and report.html.
     Run(RunArgs),
     /// Check scenario files without running them; exit 0 when all are valid.
     Validate(ValidateArgs),
+    /// Run several scenarios with common random numbers and compare them run by run.
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +42,9 @@ pub struct RunArgs {
     /// Results folder [default: output/<scenario file stem>].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Skip charts/ and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, Args)]
@@ -46,4 +52,26 @@ pub struct ValidateArgs {
     /// Scenario files (RON).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files (RON); the first is the one the others are compared against.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<PathBuf>,
+    /// Replications per scenario [default: the largest `runs` among the scenarios, else 1000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub runs: Option<u64>,
+    /// Master seed, shared by all scenarios [default: the first scenario's `seed`, else 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Comparison folder [default: output/compare_<first stem>_vs_<second stem>...].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Skip charts/ and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
 }

@@ -515,10 +515,14 @@ fn apply_effect(scenario: &Scenario, effect: &Effect, month: usize, ws: &mut Wor
     match *effect {
         Effect::EndFlow { flow } => ws.flow_end[flow] = ws.flow_end[flow].min(month),
         Effect::StartFlow { flow } => {
+            // Sends from this month: a standby flow for its duration; a scheduled flow until its
+            // own end if that is still ahead, else (restarting an ended flow) indefinitely.
             ws.flow_start[flow] = month;
-            ws.flow_end[flow] = scenario.flows[flow]
-                .duration
-                .map_or(i64::MAX, |duration| month + ws.value(duration) as i64);
+            ws.flow_end[flow] = match scenario.flows[flow].duration {
+                Some(duration) => month + ws.value(duration) as i64,
+                None if ws.flow_end[flow] > month => ws.flow_end[flow],
+                None => i64::MAX,
+            };
         }
         Effect::ScaleFlow { flow, factor } => ws.flow_scale[flow] *= ws.value(factor),
         Effect::Shock {

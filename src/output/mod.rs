@@ -4,7 +4,11 @@
 //! complete results. Files are written into a staging folder beside the destination and the two
 //! are swapped only when every file is complete.
 
+pub mod charts;
+pub mod compare;
+pub mod figures;
 pub mod outcomes;
+pub mod report;
 pub mod results;
 pub mod summary;
 pub mod table;

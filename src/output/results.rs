@@ -5,20 +5,39 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::engine::{self, Aggregate, RunPlan};
+use crate::output::charts::{self, ChartFile};
 use crate::output::outcomes::OutcomeWriter;
-use crate::output::{OutputError, StagedDir, summary, timeseries};
+use crate::output::report::{self, Figure};
+use crate::output::{OutputError, StagedDir, figures, summary, timeseries};
 use crate::scenario::Scenario;
 
 /// File names inside a results folder.
 pub const SUMMARY_FILE: &str = "summary.json";
 pub const TIMESERIES_FILE: &str = "timeseries.csv";
 pub const OUTCOMES_FILE: &str = "outcomes.csv";
+pub const REPORT_FILE: &str = "report.html";
+pub const CHARTS_FOLDER: &str = "charts";
+
+/// How to run and what to write besides the tables.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Worker threads; all cores when `None`.
+    pub threads: Option<usize>,
+    /// Write `charts/` and `report.html`.
+    pub charts: bool,
+}
 
 /// What a finished run wrote.
 pub struct WrittenRun {
     pub folder: PathBuf,
     pub aggregate: Aggregate,
+    /// Histogram of each outcome (empty for an outcome no run has a value for).
+    pub histograms: Vec<figures::OutcomeHistogram>,
+    /// Wall time of the replications alone, without writing files and charts.
+    pub simulation_time: std::time::Duration,
 }
 
 /// Why a run could not produce results.
@@ -26,6 +45,8 @@ pub struct WrittenRun {
 pub enum RunError {
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
     #[error("cannot start {threads} worker threads: {source}")]
     Threads {
         threads: usize,
@@ -34,10 +55,39 @@ pub enum RunError {
     },
 }
 
-impl From<rayon::ThreadPoolBuildError> for RunError {
-    fn from(source: rayon::ThreadPoolBuildError) -> Self {
-        RunError::Threads { threads: 0, source }
-    }
+/// A rayon pool of `threads` threads (all cores when `None`).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, RunError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|source| RunError::Threads {
+            threads: threads.unwrap_or(0),
+            source,
+        })
+}
+
+/// Writes `files` into `folder` as PNG and SVG, in parallel; returns the figures to embed in a
+/// report, in the order given.
+pub fn write_charts(files: &[ChartFile], folder: &Path) -> Result<Vec<Figure>, RunError> {
+    std::fs::create_dir_all(folder)
+        .map_err(OutputError::io(folder, "cannot create the charts folder"))?;
+    files
+        .par_iter()
+        .map(|file| {
+            let [_, svg_path] = charts::save(file, folder)?;
+            let svg = std::fs::read_to_string(&svg_path)
+                .map_err(OutputError::io(&svg_path, "cannot read back"))?;
+            Ok(Figure {
+                title: file.frame.title.clone(),
+                svg,
+            })
+        })
+        .collect()
+}
+
+/// Report order: what a reader asks first (outcomes, events), then the time series.
+fn report_order(files: &mut [ChartFile]) {
+    files.sort_by_key(|file| if file.stem.starts_with("fan_") { 1 } else { 0 });
 }
 
 /// Runs `plan` and writes its results folder at `destination`, replacing earlier results only
@@ -45,24 +95,19 @@ impl From<rayon::ThreadPoolBuildError> for RunError {
 pub fn run_to_folder(
     scenario: &Scenario,
     plan: &RunPlan,
-    threads: Option<usize>,
+    options: RunOptions,
     destination: &Path,
 ) -> Result<WrittenRun, RunError> {
+    let pool = thread_pool(options.threads)?;
     let staged = StagedDir::new(destination)?;
     let outcomes_path = staged.path().join(OUTCOMES_FILE);
     let file =
         File::create(&outcomes_path).map_err(OutputError::io(&outcomes_path, "cannot create"))?;
     let mut outcome_writer = OutcomeWriter::new(scenario, BufWriter::new(file))?;
-    let aggregate = engine::run_with_threads(scenario, plan, threads, |block| {
-        outcome_writer.write_block(block).map_err(RunError::from)
-    })
-    .map_err(|error| match error {
-        RunError::Threads { source, .. } => RunError::Threads {
-            threads: threads.unwrap_or(0),
-            source,
-        },
-        other => other,
-    })?;
+    let simulation_started = std::time::Instant::now();
+    let aggregate =
+        pool.install(|| engine::run(scenario, plan, |block| outcome_writer.write_block(block)))?;
+    let simulation_time = simulation_started.elapsed();
     outcome_writer.finish()?;
 
     let summary_path = staged.path().join(SUMMARY_FILE);
@@ -74,6 +119,22 @@ pub fn run_to_folder(
         .map_err(OutputError::io(&timeseries_path, "cannot create"))?;
     timeseries::write(scenario, &aggregate, BufWriter::new(file))?;
 
+    let histograms = figures::outcome_histograms(&aggregate, &outcomes_path)?;
+    if options.charts {
+        let mut files = figures::run_charts(scenario, plan.seed, &aggregate, &histograms);
+        report_order(&mut files);
+        let embedded = pool.install(|| write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
+        let report_path = staged.path().join(REPORT_FILE);
+        let html = report::run_report(scenario, plan.seed, &aggregate, &embedded);
+        std::fs::write(&report_path, html)
+            .map_err(OutputError::io(&report_path, "cannot write"))?;
+    }
+
     let folder = staged.commit()?;
-    Ok(WrittenRun { folder, aggregate })
+    Ok(WrittenRun {
+        folder,
+        aggregate,
+        histograms,
+        simulation_time,
+    })
 }

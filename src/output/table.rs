@@ -98,3 +98,64 @@ pub fn render(
     );
     text
 }
+
+/// The comparison table: per outcome and scenario, mean and 90% interval, and against the first
+/// scenario the paired mean difference with its 95% interval and P(higher in the same run).
+pub fn render_comparison(
+    rows: &[crate::output::compare::ComparisonRow],
+    runs: u64,
+    seed: u64,
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{runs} runs per scenario, seed {seed}, common random numbers\n"
+    );
+    let outcome_width = rows
+        .iter()
+        .map(|row| row.outcome.chars().count())
+        .chain([7])
+        .max()
+        .unwrap_or(7);
+    let scenario_width = rows
+        .iter()
+        .map(|row| row.scenario.chars().count())
+        .chain([8])
+        .max()
+        .unwrap_or(8);
+    let _ = writeln!(
+        text,
+        "{:<outcome_width$}  {:<scenario_width$}  {:>10}  {:>20}  {:>30}  {:>8}",
+        "outcome", "scenario", "mean", "90% interval", "difference (95% CI)", "P(>)"
+    );
+    for row in rows {
+        let interval = format!("[{}, {}]", compact(row.p05), compact(row.p95));
+        let paired = row.paired;
+        let difference = match (
+            paired.and_then(|pair| pair.mean()),
+            paired.and_then(|pair| pair.confidence_interval()),
+        ) {
+            (Some(mean), Some((low, high))) => format!(
+                "{} ({}, {})",
+                compact(Some(mean)),
+                compact(Some(low)),
+                compact(Some(high))
+            ),
+            _ => "-".to_owned(),
+        };
+        let greater = paired
+            .and_then(|pair| pair.probability_greater())
+            .map_or("-".to_owned(), |p| format!("{p:.3}"));
+        let _ = writeln!(
+            text,
+            "{:<outcome_width$}  {:<scenario_width$}  {:>10}  {:>20}  {:>30}  {:>8}",
+            row.outcome,
+            row.scenario,
+            compact(row.mean),
+            interval,
+            difference,
+            greater
+        );
+    }
+    text
+}

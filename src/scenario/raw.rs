@@ -153,7 +153,7 @@ impl Default for RawModel {
 
 /// One actor. The variant decides what the model does with it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename = "Actor")]
+#[serde(rename = "Actor", deny_unknown_fields)]
 pub enum RawActor {
     State {
         name: String,
@@ -288,7 +288,7 @@ pub struct RawEvent {
 
 /// When an event fires.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename = "Trigger")]
+#[serde(rename = "Trigger", deny_unknown_fields)]
 pub enum RawTrigger {
     /// At a fixed month.
     At { month: Num },
@@ -323,7 +323,7 @@ pub enum RawTrigger {
 
 /// What an event does when it fires.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename = "Effect")]
+#[serde(rename = "Effect", deny_unknown_fields)]
 pub enum RawEffect {
     EndFlow {
         flow: String,
@@ -384,7 +384,7 @@ pub struct RawUncertain {
 
 /// Distributions for uncertain parameters and event delays.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename = "Distribution")]
+#[serde(rename = "Distribution", deny_unknown_fields)]
 pub enum RawDistribution {
     Uniform {
         min: f64,
@@ -423,7 +423,7 @@ pub enum RawDistribution {
 
 /// A scalar computed from each replication.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename = "Outcome")]
+#[serde(rename = "Outcome", deny_unknown_fields)]
 pub enum RawOutcome {
     Sum {
         name: String,

@@ -100,7 +100,7 @@ fn known_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
     let mut names: Vec<&String> = names.collect();
     names.sort();
     if names.is_empty() {
-        "none defined".to_owned()
+        "none".to_owned()
     } else {
         names
             .iter()
@@ -1223,6 +1223,14 @@ impl Checker {
         series_of: &dyn Fn(Metric, ActorRef) -> Option<usize>,
     ) -> Vec<Outcome> {
         self.unique_names("outcomes", outcomes.iter().map(RawOutcome::name));
+        for outcome in outcomes {
+            if outcome.name() == "run" {
+                self.problem(
+                    format!("outcomes[{}].name", quoted(outcome.name())),
+                    "\"run\" is reserved: it is the first column of outcomes.csv",
+                );
+            }
+        }
         let last = self.horizon.saturating_sub(1);
         let mut resolved = Vec::new();
         for outcome in outcomes {

@@ -1,0 +1,125 @@
+//! Paired differences against the first scenario: one panel per outcome, each comparison
+//! scenario's mean difference as a dot with its 95% confidence interval as a bar.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{FONT, GRID, TEXT, colour, describe, padded_range, short_number};
+
+/// One scenario's difference from the first for one outcome.
+#[derive(Debug, Clone)]
+pub struct DifferenceRow {
+    pub scenario: String,
+    /// Position of the scenario in the comparison (colour), 1 for the second scenario.
+    pub scenario_index: usize,
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// One outcome's panel.
+#[derive(Debug, Clone)]
+pub struct DifferencePanel {
+    pub outcome: String,
+    pub unit: String,
+    pub rows: Vec<DifferenceRow>,
+}
+
+/// All outcomes' paired differences.
+#[derive(Debug, Clone)]
+pub struct DifferenceChart {
+    pub panels: Vec<DifferencePanel>,
+}
+
+impl DifferenceChart {
+    pub(super) fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), String> {
+        let count = self.panels.len().max(1);
+        let columns = (count as f64).sqrt().ceil() as usize;
+        let rows = count.div_ceil(columns);
+        let cells = area.split_evenly((rows, columns));
+        for (panel, cell) in self.panels.iter().zip(&cells) {
+            draw_panel(panel, &cell.margin(6, 6, 6, 6), rows)?;
+        }
+        Ok(())
+    }
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    panel: &DifferencePanel,
+    area: &DrawingArea<DB, Shift>,
+    grid_rows: usize,
+) -> Result<(), String> {
+    let n_rows = panel.rows.len().max(1);
+    let (x_low, x_high) = padded_range(
+        panel
+            .rows
+            .iter()
+            .flat_map(|row| [row.low, row.high, row.mean]),
+        true,
+    );
+    let names: Vec<String> = panel.rows.iter().map(|row| row.scenario.clone()).collect();
+    let label_of = move |y: &f64| {
+        let index = y.round();
+        if (y - index).abs() < 0.01 && index >= 0.0 {
+            names.get(index as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let caption = if panel.unit.is_empty() {
+        panel.outcome.clone()
+    } else {
+        format!("{} ({})", panel.outcome, panel.unit)
+    };
+    let small = grid_rows > 2;
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            caption,
+            (FONT, if small { 14 } else { 17 }).into_font().color(&TEXT),
+        )
+        .x_label_area_size(if small { 24 } else { 36 })
+        .y_label_area_size(if small { 120 } else { 170 })
+        .build_cartesian_2d(x_low..x_high, -0.6..(n_rows as f64 - 0.4))
+        .map_err(describe)?;
+    chart
+        .configure_mesh()
+        .x_labels(5)
+        .y_labels(n_rows * 2 + 1)
+        .x_label_formatter(&|x| short_number(*x))
+        .y_label_formatter(&label_of)
+        .disable_y_mesh()
+        .label_style((FONT, if small { 12 } else { 14 }).into_font().color(&TEXT))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .draw()
+        .map_err(describe)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, -0.6), (0.0, n_rows as f64 - 0.4)],
+            6,
+            4,
+            BLACK.stroke_width(1),
+        ))
+        .map_err(describe)?;
+    for (position, row) in panel.rows.iter().enumerate() {
+        let base = colour(row.scenario_index);
+        let y = position as f64;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                [(row.low, y), (row.high, y)],
+                base.stroke_width(4),
+            )))
+            .map_err(describe)?;
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (row.mean, y),
+                7,
+                base.filled(),
+            )))
+            .map_err(describe)?;
+    }
+    Ok(())
+}
