@@ -20,17 +20,29 @@ const MAX_BINS_PER_VALUE: usize = 60;
 /// Bins behind an exceedance curve.
 const EXCEEDANCE_BINS: usize = 400;
 
-/// Axis label of a metric, with its unit.
-pub fn metric_label(metric: Metric) -> &'static str {
+/// Unit of a metric's monthly values.
+pub fn metric_unit(metric: Metric) -> &'static str {
     match metric {
-        Metric::Attacks => "attacks (events per month)",
-        Metric::Fatalities => "fatalities (deaths per month)",
-        Metric::Capacity => "security capacity (capacity units)",
-        Metric::Control => "territorial control (share of territory, 0-1)",
-        Metric::Stability => "regime stability (index, 0-1)",
-        Metric::Intelligence => "intelligence coverage (share, 0-1)",
-        Metric::Strength => "strength (fighters)",
+        Metric::Attacks => "events per month",
+        Metric::Fatalities => "deaths per month",
+        Metric::Capacity => "capacity units",
+        Metric::Control => "share of territory, 0-1",
+        Metric::Stability => "index, 0-1",
+        Metric::Intelligence => "coverage, 0-1",
+        Metric::Strength => "fighters",
     }
+}
+
+/// Axis label of a metric, with its unit.
+pub fn metric_label(metric: Metric) -> String {
+    let name = match metric {
+        Metric::Capacity => "security capacity",
+        Metric::Control => "territorial control",
+        Metric::Stability => "regime stability",
+        Metric::Intelligence => "intelligence coverage",
+        other => other.as_str(),
+    };
+    format!("{name} ({})", metric_unit(metric))
 }
 
 /// Unit of an outcome's values.
@@ -40,12 +52,12 @@ pub fn outcome_unit(scenario: &Scenario, kind: &OutcomeKind) -> String {
         OutcomeKind::Sum { series, .. } => match metric(series) {
             Metric::Attacks => "events".to_owned(),
             Metric::Fatalities => "deaths".to_owned(),
-            other => format!("sum over months of {}", metric_label(other)),
+            other => format!("sum over months of {}", metric_unit(other)),
         },
         OutcomeKind::Mean { series, .. }
         | OutcomeKind::Max { series, .. }
         | OutcomeKind::Min { series, .. }
-        | OutcomeKind::Final { series } => metric_label(metric(series)).to_owned(),
+        | OutcomeKind::Final { series } => metric_unit(metric(series)).to_owned(),
         OutcomeKind::FirstMonth { .. } | OutcomeKind::EventMonth { .. } => {
             "month, 0 = the start month".to_owned()
         }
@@ -231,7 +243,7 @@ pub fn run_charts(
         files.push(ChartFile {
             chart: Chart::Fan(FanChart {
                 start: scenario.start,
-                y_label: metric_label(series.metric).to_owned(),
+                y_label: metric_label(series.metric),
                 series: vec![FanSeries {
                     label: name.clone(),
                     quantiles: series_quantiles(scenario, aggregate, index),
@@ -374,7 +386,7 @@ pub fn comparison_charts(
         files.push(ChartFile {
             chart: Chart::Fan(FanChart {
                 start: first.scenario.start,
-                y_label: metric_label(series.metric).to_owned(),
+                y_label: metric_label(series.metric),
                 series: fans,
             }),
             frame: Frame {

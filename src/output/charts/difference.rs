@@ -1,8 +1,10 @@
 //! Paired differences against the first scenario: one panel per outcome, each comparison
-//! scenario's mean difference as a dot with its 95% confidence interval as a bar.
+//! scenario's mean difference as a dot with its 95% confidence interval as a bar, the scenarios
+//! told apart by colour in a legend above the panels.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FONT, GRID, TEXT, colour, describe, padded_range, short_number};
 
@@ -31,17 +33,49 @@ pub struct DifferenceChart {
     pub panels: Vec<DifferencePanel>,
 }
 
+/// Height of the legend strip above the panels.
+const LEGEND_HEIGHT: u32 = 34;
+
 impl DifferenceChart {
     pub(super) fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), String> {
+        let (legend, panels_area) = area.split_vertically(LEGEND_HEIGHT);
+        self.draw_legend(&legend)?;
         let count = self.panels.len().max(1);
         let columns = (count as f64).sqrt().ceil() as usize;
         let rows = count.div_ceil(columns);
-        let cells = area.split_evenly((rows, columns));
+        let cells = panels_area.split_evenly((rows, columns));
         for (panel, cell) in self.panels.iter().zip(&cells) {
             draw_panel(panel, &cell.margin(6, 6, 6, 6), rows)?;
+        }
+        Ok(())
+    }
+
+    /// One entry per compared scenario: its colour and name, left to right.
+    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let mut scenarios: Vec<(usize, &str)> = Vec::new();
+        for row in self.panels.iter().flat_map(|panel| &panel.rows) {
+            if !scenarios
+                .iter()
+                .any(|(index, _)| *index == row.scenario_index)
+            {
+                scenarios.push((row.scenario_index, &row.scenario));
+            }
+        }
+        let style = (FONT, 16)
+            .into_font()
+            .color(&TEXT)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        let mut x = 20;
+        for (index, name) in scenarios {
+            area.draw(&Circle::new((x, 16), 7, colour(index).filled()))
+                .map_err(describe)?;
+            area.draw(&Text::new(name.to_owned(), (x + 14, 16), style.clone()))
+                .map_err(describe)?;
+            let (width, _) = area.estimate_text_size(name, &style).map_err(describe)?;
+            x += 14 + width as i32 + 36;
         }
         Ok(())
     }
@@ -60,15 +94,6 @@ fn draw_panel<DB: DrawingBackend>(
             .flat_map(|row| [row.low, row.high, row.mean]),
         true,
     );
-    let names: Vec<String> = panel.rows.iter().map(|row| row.scenario.clone()).collect();
-    let label_of = move |y: &f64| {
-        let index = y.round();
-        if (y - index).abs() < 0.01 && index >= 0.0 {
-            names.get(index as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
     let caption = if panel.unit.is_empty() {
         panel.outcome.clone()
     } else {
@@ -81,15 +106,14 @@ fn draw_panel<DB: DrawingBackend>(
             (FONT, if small { 14 } else { 17 }).into_font().color(&TEXT),
         )
         .x_label_area_size(if small { 24 } else { 36 })
-        .y_label_area_size(if small { 120 } else { 170 })
+        .y_label_area_size(12)
         .build_cartesian_2d(x_low..x_high, -0.6..(n_rows as f64 - 0.4))
         .map_err(describe)?;
     chart
         .configure_mesh()
         .x_labels(5)
-        .y_labels(n_rows * 2 + 1)
+        .y_labels(0)
         .x_label_formatter(&|x| short_number(*x))
-        .y_label_formatter(&label_of)
         .disable_y_mesh()
         .label_style((FONT, if small { 12 } else { 14 }).into_font().color(&TEXT))
         .light_line_style(TRANSPARENT)
