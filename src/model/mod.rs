@@ -143,11 +143,13 @@ pub fn simulate(
             0.0
         };
         ws.flow_lag[index] = ws.value(flow.lag) as i64;
-        if flow.standby {
-            ws.flow_start[index] = i64::MAX;
-        } else {
-            ws.flow_start[index] = ws.value(flow.start) as i64;
-            ws.flow_end[index] = flow.end.map_or(i64::MAX, |end| ws.value(end) as i64);
+        match flow.start {
+            // A standby flow sends nothing until an event starts it.
+            None => ws.flow_start[index] = i64::MAX,
+            Some(start) => {
+                ws.flow_start[index] = ws.value(start) as i64;
+                ws.flow_end[index] = flow.end.map_or(i64::MAX, |end| ws.value(end) as i64);
+            }
         }
         let sent = -1 - ws.flow_lag[index];
         if ws.flow_start[index] <= sent && sent < ws.flow_end[index] {

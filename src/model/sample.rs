@@ -15,9 +15,15 @@ pub fn draw<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut R) -> f64 {
             let z: f64 = rng.sample(StandardNormal);
             (mean + sd * z).clamp(*min, *max)
         }
-        Distribution::LogNormal { median, sigma } => {
+        Distribution::LogNormal {
+            median,
+            sigma,
+            min,
+            max,
+        } => {
+            // Censored like Normal: values beyond a bound are set to it.
             let z: f64 = rng.sample(StandardNormal);
-            median * (sigma * z).exp()
+            (median * (sigma * z).exp()).clamp(*min, *max)
         }
         Distribution::Beta {
             alpha,

@@ -347,7 +347,7 @@ pub fn compare_to_folder(
     options: RunOptions,
     destination: &Path,
 ) -> Result<WrittenComparison, RunError> {
-    let staged = StagedDir::new(destination)?;
+    let staged = StagedDir::new(destination, COMPARISON_FILE)?;
     let folders = folder_names(compared);
     let mut written = Vec::with_capacity(compared.len());
     for (item, folder) in compared.iter().zip(&folders) {

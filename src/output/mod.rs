@@ -28,15 +28,20 @@ pub struct StagedDir {
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{path}: {message}: {source}")]
+    // The cause is part of the message, not a `#[source]`, so that printing the error chain
+    // does not say it twice.
+    #[error("{path}: {message}: {cause}")]
     Io {
         path: PathBuf,
         message: &'static str,
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     #[error("{path}: exists and is not a folder")]
     NotAFolder { path: PathBuf },
+    #[error(
+        "{path}: the folder holds files but no {marker}, so it is not a secsim results folder; choose another --out or empty it first"
+    )]
+    NotResults { path: PathBuf, marker: &'static str },
     #[error("{0}")]
     Csv(#[from] csv::Error),
     #[error("{0}")]
@@ -49,21 +54,35 @@ impl OutputError {
         path: &'a Path,
         message: &'static str,
     ) -> impl FnOnce(io::Error) -> OutputError + 'a {
-        move |source| OutputError::Io {
+        move |cause| OutputError::Io {
             path: path.to_path_buf(),
             message,
-            source,
+            cause,
         }
     }
 }
 
 impl StagedDir {
     /// Prepares to write results into `destination`, creating its parent folders if needed.
-    pub fn new(destination: &Path) -> Result<StagedDir, OutputError> {
+    /// An existing destination is replaced only if it is empty or holds `marker` (the file every
+    /// results folder of this kind has): a mistyped `--out` never deletes someone's files.
+    pub fn new(destination: &Path, marker: &'static str) -> Result<StagedDir, OutputError> {
         if destination.exists() && !destination.is_dir() {
             return Err(OutputError::NotAFolder {
                 path: destination.to_path_buf(),
             });
+        }
+        if destination.is_dir() {
+            let mut entries = fs::read_dir(destination).map_err(OutputError::io(
+                destination,
+                "cannot read the output folder",
+            ))?;
+            if entries.next().is_some() && !destination.join(marker).is_file() {
+                return Err(OutputError::NotResults {
+                    path: destination.to_path_buf(),
+                    marker,
+                });
+            }
         }
         let parent = match destination.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -201,7 +220,8 @@ mod tests {
         let destination = root.path().join("out");
         fs::create_dir(&destination).unwrap();
         fs::write(destination.join("old.txt"), "old").unwrap();
-        let staged = StagedDir::new(&destination).unwrap();
+        fs::write(destination.join("marker"), "").unwrap();
+        let staged = StagedDir::new(&destination, "marker").unwrap();
         fs::write(staged.path().join("new.txt"), "new").unwrap();
         staged.commit().unwrap();
         assert!(destination.join("new.txt").exists());
@@ -216,12 +236,25 @@ mod tests {
         let destination = root.path().join("out");
         fs::create_dir(&destination).unwrap();
         fs::write(destination.join("old.txt"), "old").unwrap();
+        fs::write(destination.join("marker"), "").unwrap();
         {
-            let staged = StagedDir::new(&destination).unwrap();
+            let staged = StagedDir::new(&destination, "marker").unwrap();
             fs::write(staged.path().join("new.txt"), "half").unwrap();
         }
         assert!(destination.join("old.txt").exists());
         assert!(!destination.join("new.txt").exists());
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_folder_that_is_not_results_is_never_replaced() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(root.path().join("precious.txt"), "keep").unwrap();
+        let refused = StagedDir::new(root.path(), "summary.json");
+        assert!(matches!(refused, Err(OutputError::NotResults { .. })));
+        assert!(root.path().join("precious.txt").exists());
+        let empty = root.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        assert!(StagedDir::new(&empty, "summary.json").is_ok());
     }
 }

@@ -73,8 +73,21 @@ fn distribution(dist: &RawDistribution) -> String {
             };
             format!("normal, mean {mean}, sd {sd}{bounds}")
         }
-        RawDistribution::LogNormal { median, sigma } => {
-            format!("lognormal, median {median}, sigma {sigma}")
+        RawDistribution::LogNormal {
+            median,
+            sigma,
+            min,
+            max,
+        } => {
+            let bounds = match (min, max) {
+                (None, None) => String::new(),
+                (low, high) => format!(
+                    ", kept within {} to {}",
+                    low.unwrap_or(0.0),
+                    high.map_or("inf".into(), |v| v.to_string())
+                ),
+            };
+            format!("lognormal, median {median}, sigma {sigma}{bounds}")
         }
         RawDistribution::Beta {
             alpha,
@@ -200,7 +213,7 @@ pub fn assumptions(scenario: &Scenario, aggregate: Option<&Aggregate>) -> String
             } else {
                 format!(
                     "from {}{}",
-                    num(&flow.start),
+                    flow.start.as_ref().map_or("0".to_owned(), num),
                     flow.end
                         .as_ref()
                         .map_or(String::new(), |end| format!(" to {}", num(end)))

@@ -99,7 +99,7 @@ pub fn run_to_folder(
     destination: &Path,
 ) -> Result<WrittenRun, RunError> {
     let pool = thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination)?;
+    let staged = StagedDir::new(destination, SUMMARY_FILE)?;
     let outcomes_path = staged.path().join(OUTCOMES_FILE);
     let file =
         File::create(&outcomes_path).map_err(OutputError::io(&outcomes_path, "cannot create"))?;

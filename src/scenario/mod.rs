@@ -36,11 +36,12 @@ impl fmt::Display for Problem {
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("{file}: cannot read: {source}")]
+    // The cause is part of the message, not a `#[source]`, so that printing the error chain
+    // does not say it twice.
+    #[error("{file}: cannot read: {cause}")]
     Io {
         file: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{file}: file is {bytes} bytes, over the limit of {limit} bytes for a scenario file")]
     TooLarge {
@@ -83,9 +84,9 @@ pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Reads and parses a scenario file without validating it.
 pub fn parse_file(file: &Path) -> Result<raw::RawScenario, ScenarioError> {
-    let io_error = |source| ScenarioError::Io {
+    let io_error = |cause| ScenarioError::Io {
         file: file.to_path_buf(),
-        source,
+        cause,
     };
     let bytes_on_disk = std::fs::metadata(file).map_err(io_error)?.len();
     if bytes_on_disk > MAX_FILE_BYTES {
@@ -274,7 +275,8 @@ pub struct Flow {
     pub to: usize,
     pub kind: FlowKind,
     pub volume: Slot,
-    pub start: Slot,
+    /// None for a standby flow, which starts only when an event starts it.
+    pub start: Option<Slot>,
     pub end: Option<Slot>,
     pub standby: bool,
     pub duration: Option<Slot>,
@@ -390,6 +392,8 @@ pub enum Distribution {
     LogNormal {
         median: f64,
         sigma: f64,
+        min: f64,
+        max: f64,
     },
     Beta {
         alpha: f64,

@@ -240,8 +240,9 @@ pub struct RawFlow {
     pub to: String,
     pub kind: FlowKind,
     pub volume: Num,
-    #[serde(default = "zero")]
-    pub start: Num,
+    /// First month a tranche is sent; absent: month 0 (not allowed on standby flows).
+    #[serde(default)]
+    pub start: Option<Num>,
     #[serde(default)]
     pub end: Option<Num>,
     /// A standby flow does nothing until an event starts it.
@@ -401,6 +402,10 @@ pub enum RawDistribution {
     LogNormal {
         median: f64,
         sigma: f64,
+        #[serde(default)]
+        min: Option<f64>,
+        #[serde(default)]
+        max: Option<f64>,
     },
     Beta {
         alpha: f64,

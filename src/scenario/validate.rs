@@ -263,6 +263,47 @@ impl Checker {
         parsed
     }
 
+    /// Smallest and largest values a number can take: itself if literal, its distribution's
+    /// support if an uncertain parameter; None for an unknown parameter (reported elsewhere).
+    fn bounds(&self, value: &Num) -> Option<(f64, f64)> {
+        match value {
+            Num::Literal(literal) => Some((*literal, *literal)),
+            Num::Param(name) => self
+                .uncertain_support
+                .get(name)
+                .map(|&(_, low, high)| (low, high)),
+        }
+    }
+
+    /// Reports `path` unless `later` is certainly greater than `earlier` (or at least equal,
+    /// when `allow_equal`), whatever their uncertain parameters draw.
+    fn ordered(&mut self, path: String, earlier: &Num, later: &Num, allow_equal: bool, what: &str) {
+        let (Some((_, earlier_high)), Some((later_low, _))) =
+            (self.bounds(earlier), self.bounds(later))
+        else {
+            return;
+        };
+        let violated = if allow_equal {
+            later_low < earlier_high
+        } else {
+            later_low <= earlier_high
+        };
+        if violated {
+            let can = if matches!((earlier, later), (Num::Literal(_), Num::Literal(_))) {
+                "is"
+            } else {
+                "can be"
+            };
+            self.problem(
+                path,
+                format!(
+                    "{what}: {later_low} {can} {} {earlier_high}",
+                    if allow_equal { "before" } else { "at or below" }
+                ),
+            );
+        }
+    }
+
     /// Registers a numeric field and checks it against its range.
     fn num(
         &mut self,
@@ -401,7 +442,26 @@ impl Checker {
                     max: high,
                 }
             }
-            RawDistribution::LogNormal { median, sigma } => {
+            RawDistribution::LogNormal {
+                median,
+                sigma,
+                min,
+                max,
+            } => {
+                let low = min.unwrap_or(0.0);
+                let high = max.unwrap_or(f64::INFINITY);
+                if let Some(min) = min {
+                    need(self, "min", *min, *min >= 0.0, "min must be 0 or more");
+                }
+                if let Some(max) = max {
+                    need(
+                        self,
+                        "max",
+                        *max,
+                        *max > low,
+                        "max must be greater than min",
+                    );
+                }
                 need(
                     self,
                     "median",
@@ -419,6 +479,8 @@ impl Checker {
                 Distribution::LogNormal {
                     median: *median,
                     sigma: *sigma,
+                    min: low,
+                    max: high,
                 }
             }
             RawDistribution::Beta {
@@ -765,16 +827,13 @@ impl Checker {
                     "all weights are 0: at least one must be positive",
                 );
             }
-            if let (Num::Literal(strength), Num::Literal(ceiling)) = (strength, ceiling)
-                && ceiling <= strength
-            {
-                self.problem(
-                    format!("{path}.ceiling"),
-                    format!(
-                        "{ceiling} fighters must be greater than the initial strength {strength}"
-                    ),
-                );
-            }
+            self.ordered(
+                format!("{path}.ceiling"),
+                strength,
+                ceiling,
+                false,
+                "the ceiling must be greater than the initial strength in fighters",
+            );
             groups.push(Group {
                 name: name.clone(),
                 strength: self.fixed(format!("{path}.strength"), strength, range(0.0, 1e7)),
@@ -811,6 +870,13 @@ impl Checker {
                 );
             }
             let to = self.state_ref(format!("{path}.to"), &flow.to, actors);
+            if flow.standby && flow.start.is_some() {
+                self.problem(
+                    format!("{path}.start"),
+                    "a standby flow starts when an event starts it: remove start",
+                );
+            }
+            let start = flow.start.clone().unwrap_or(Num::Literal(0.0));
             if flow.standby && flow.end.is_some() {
                 self.problem(format!("{path}.end"), "a standby flow starts when an event starts it: give its length as duration, not end");
             }
@@ -820,12 +886,13 @@ impl Checker {
                     "duration is for standby flows: give end instead, or set standby: true",
                 );
             }
-            if let (Num::Literal(start), Some(Num::Literal(end))) = (&flow.start, &flow.end)
-                && end <= start
-            {
-                self.problem(
+            if let Some(end) = &flow.end {
+                self.ordered(
                     format!("{path}.end"),
-                    format!("month {end} is not after start month {start}"),
+                    &start,
+                    end,
+                    false,
+                    "the end month must be after the start month",
                 );
             }
             resolved.push(Flow {
@@ -834,7 +901,7 @@ impl Checker {
                 to: to.unwrap_or(0),
                 kind: flow.kind,
                 volume: self.param(format!("{path}.volume"), &flow.volume, NON_NEGATIVE),
-                start: self.month(format!("{path}.start"), &flow.start, months),
+                start: (!flow.standby).then(|| self.month(format!("{path}.start"), &start, months)),
                 end: flow
                     .end
                     .as_ref()
@@ -962,12 +1029,13 @@ impl Checker {
                 month: self.month(format!("{path}.month"), month, within),
             },
             RawTrigger::Hazard { monthly, from, to } => {
-                if let (Num::Literal(from), Some(Num::Literal(to))) = (from, to)
-                    && to < from
-                {
-                    self.problem(
+                if let Some(to) = to {
+                    self.ordered(
                         format!("{path}.to"),
-                        format!("month {to} is before from month {from}"),
+                        from,
+                        to,
+                        true,
+                        "the window must not end before it starts",
                     );
                 }
                 Trigger::Hazard {
@@ -983,14 +1051,13 @@ impl Checker {
                 from,
                 to,
             } => {
-                if let (Num::Literal(from), Num::Literal(to)) = (from, to)
-                    && to < from
-                {
-                    self.problem(
-                        format!("{path}.to"),
-                        format!("month {to} is before from month {from}"),
-                    );
-                }
+                self.ordered(
+                    format!("{path}.to"),
+                    from,
+                    to,
+                    true,
+                    "the window must not end before it starts",
+                );
                 Trigger::Window {
                     probability: self.fixed(format!("{path}.probability"), probability, SHARE),
                     from: self.month(format!("{path}.from"), from, within),
@@ -1421,7 +1488,7 @@ pub(crate) fn support(distribution: &Distribution) -> (f64, f64) {
             (*min, *max)
         }
         Distribution::Normal { min, max, .. } | Distribution::Beta { min, max, .. } => (*min, *max),
-        Distribution::LogNormal { .. } => (0.0, f64::INFINITY),
+        Distribution::LogNormal { min, max, .. } => (*min, *max),
         Distribution::Discrete { values, .. } => values
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &value| {
