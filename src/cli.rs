@@ -52,6 +52,9 @@ pub struct ValidateArgs {
     /// Scenario files (RON).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Print the fully resolved scenario (variants expanded) as RON on stdout, and nothing else.
+    #[arg(long)]
+    pub resolved: bool,
 }
 
 #[derive(Debug, Args)]

@@ -79,6 +79,17 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    if args.resolved {
+        let [file] = args.files.as_slice() else {
+            anyhow::bail!(
+                "--resolved takes exactly one file, got {}",
+                args.files.len()
+            );
+        };
+        let scenario = scenario::load(file)?;
+        print!("{}", scenario::canonical_text(&scenario.raw));
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut all_valid = true;
     for file in &args.files {
         match scenario::load(file) {

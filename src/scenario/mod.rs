@@ -6,6 +6,7 @@
 
 pub mod raw;
 mod validate;
+pub mod variant;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,12 @@ pub enum ScenarioError {
         column: usize,
         message: String,
     },
+    #[error("{file}: extends {base}: {message}")]
+    Variant {
+        file: PathBuf,
+        base: PathBuf,
+        message: String,
+    },
     #[error("{file}: {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, format_problems(problems))]
     Invalid {
         file: PathBuf,
@@ -82,8 +89,15 @@ pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
     })
 }
 
-/// Reads and parses a scenario file without validating it.
+/// Reads and parses a scenario file without validating it; a variant (`extends`) comes back
+/// resolved against its base.
 pub fn parse_file(file: &Path) -> Result<raw::RawScenario, ScenarioError> {
+    let mut chain: Vec<PathBuf> = file.canonicalize().into_iter().collect();
+    parse_chain(file, &mut chain)
+}
+
+/// [`parse_file`] within a chain of `extends`, for cycle detection.
+fn parse_chain(file: &Path, chain: &mut Vec<PathBuf>) -> Result<raw::RawScenario, ScenarioError> {
     let io_error = |cause| ScenarioError::Io {
         file: file.to_path_buf(),
         cause,
@@ -100,6 +114,9 @@ pub fn parse_file(file: &Path) -> Result<raw::RawScenario, ScenarioError> {
     let text = String::from_utf8(bytes).map_err(|_| ScenarioError::NotText {
         file: file.to_path_buf(),
     })?;
+    if variant::extends_of(&text).is_some() {
+        return variant::resolve(file, &text, chain);
+    }
     parse_str(&text).map_err(|error| ScenarioError::Syntax {
         file: file.to_path_buf(),
         line: error.span.start.line,
@@ -113,7 +130,7 @@ pub fn parse_str(text: &str) -> Result<raw::RawScenario, ron::error::SpannedErro
     ron_options().from_str(text)
 }
 
-fn ron_options() -> ron::Options {
+pub(crate) fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 
