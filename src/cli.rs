@@ -24,6 +24,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run several scenarios with common random numbers and compare them run by run.
     Compare(CompareArgs),
+    /// Run every design point of an experiment file.
+    Batch(BatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -77,4 +79,22 @@ pub struct CompareArgs {
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Experiment file (RON).
+    pub experiment: PathBuf,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Results folder [default: output/<experiment file stem>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Skip charts/.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }

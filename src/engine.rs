@@ -32,7 +32,26 @@ pub struct Aggregate {
     pub events: Vec<EventCounts>,
 }
 
+/// What to summarise besides outcomes and events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Summaries {
+    /// Also every series, month by month (for `timeseries.csv` and fan charts).
+    WithSeries,
+    /// Outcomes and events only: experiments with many points need no more, and skipping the
+    /// series sketches more than halves the cost of a replication.
+    OutcomesOnly,
+}
+
 impl Aggregate {
+    /// An empty aggregate shaped for `scenario`, summarising what `summaries` says.
+    pub fn with_summaries(scenario: &Scenario, summaries: Summaries) -> Self {
+        let mut aggregate = Aggregate::new(scenario);
+        if summaries == Summaries::OutcomesOnly {
+            aggregate.series = Vec::new();
+        }
+        aggregate
+    }
+
     /// An empty aggregate shaped for `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
         Aggregate {
@@ -149,10 +168,11 @@ impl SeriesBuffer {
 fn simulate_block(
     scenario: &Scenario,
     plan: &RunPlan,
+    summaries: Summaries,
     block: u64,
     workspace: &mut Workspace,
 ) -> (Aggregate, Block) {
-    let mut aggregate = Aggregate::new(scenario);
+    let mut aggregate = Aggregate::with_summaries(scenario, summaries);
     let runs = plan.block_runs(block);
     let mut rows = Block {
         first_run: runs.start,
@@ -167,7 +187,9 @@ fn simulate_block(
     for run_index in runs {
         simulate(scenario, plan.seed, run_index, workspace, &mut output);
         aggregate.add_scalars(&output);
-        buffer.push(&output.series);
+        if summaries == Summaries::WithSeries {
+            buffer.push(&output.series);
+        }
         if buffer.runs == SERIES_BUFFER_RUNS {
             buffer.flush(&mut aggregate);
         }
@@ -182,17 +204,27 @@ fn simulate_block(
 pub fn run<E>(
     scenario: &Scenario,
     plan: &RunPlan,
+    sink: impl FnMut(&Block) -> Result<(), E>,
+) -> Result<Aggregate, E> {
+    run_summarising(scenario, plan, Summaries::WithSeries, sink)
+}
+
+/// [`run`], summarising only what `summaries` says.
+pub fn run_summarising<E>(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    summaries: Summaries,
     mut sink: impl FnMut(&Block) -> Result<(), E>,
 ) -> Result<Aggregate, E> {
     let wave = (rayon::current_num_threads() * BLOCKS_IN_FLIGHT_PER_THREAD) as u64;
-    let mut total = Aggregate::new(scenario);
+    let mut total = Aggregate::with_summaries(scenario, summaries);
     let mut next_block = 0;
     while next_block < plan.n_blocks() {
         let wave_end = (next_block + wave).min(plan.n_blocks());
         let results: Vec<(Aggregate, Block)> = (next_block..wave_end)
             .into_par_iter()
             .map_init(Workspace::default, |workspace, block| {
-                simulate_block(scenario, plan, block, workspace)
+                simulate_block(scenario, plan, summaries, block, workspace)
             })
             .collect();
         for (aggregate, rows) in &results {
@@ -215,4 +247,49 @@ pub fn run_with_threads<E: From<rayon::ThreadPoolBuildError> + Send>(
         .num_threads(threads.unwrap_or(0))
         .build()?;
     pool.install(|| run(scenario, plan, sink))
+}
+
+/// One design point's results: outcome and event summaries, and every replication's outcomes.
+#[derive(Debug, Clone)]
+pub struct PointResult {
+    pub aggregate: Aggregate,
+    /// The point's blocks, in order.
+    pub blocks: Vec<Block>,
+}
+
+/// Design points run at once per worker thread before they are handed on.
+const POINTS_IN_FLIGHT_PER_THREAD: usize = 2;
+
+/// Runs `plan` for every scenario of `points` (the design points of an experiment, all with
+/// the same seed, hence common random numbers), in parallel over points and over each point's
+/// blocks, and hands each point's results to `on_point` in point order. Each point's results are
+/// those [`run`] would give for it alone.
+pub fn run_points<E>(
+    points: &[Scenario],
+    plan: &RunPlan,
+    mut on_point: impl FnMut(usize, PointResult) -> Result<(), E>,
+) -> Result<(), E> {
+    let wave = rayon::current_num_threads() * POINTS_IN_FLIGHT_PER_THREAD;
+    for first in (0..points.len()).step_by(wave.max(1)) {
+        let last = (first + wave).min(points.len());
+        let results: Vec<PointResult> = points[first..last]
+            .par_iter()
+            .map(|scenario| {
+                let mut blocks = Vec::new();
+                let collected = run_summarising(scenario, plan, Summaries::OutcomesOnly, |block| {
+                    blocks.push(block.clone());
+                    Ok::<(), std::convert::Infallible>(())
+                });
+                let aggregate = match collected {
+                    Ok(aggregate) => aggregate,
+                    Err(never) => match never {},
+                };
+                PointResult { aggregate, blocks }
+            })
+            .collect();
+        for (offset, result) in results.into_iter().enumerate() {
+            on_point(first + offset, result)?;
+        }
+    }
+    Ok(())
 }

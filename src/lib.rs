@@ -32,6 +32,7 @@
 //! ```
 
 pub mod engine;
+pub mod experiment;
 pub mod model;
 pub mod output;
 pub mod scenario;

@@ -9,12 +9,14 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{Cli, Command, CompareArgs, RunArgs, ValidateArgs};
+use cli::{BatchArgs, Cli, Command, CompareArgs, RunArgs, ValidateArgs};
 use secsim::engine::RunPlan;
+use secsim::output::batch;
 use secsim::output::compare::{self, Compared};
 use secsim::output::results::{self, RunOptions};
 use secsim::output::table;
 use secsim::scenario;
+use secsim::scenario::experiment;
 
 /// Replications when neither the command line nor the scenario says.
 const DEFAULT_RUNS: u64 = 1000;
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Compare(args) => compare(args),
+        Command::Batch(args) => batch(args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");
@@ -87,13 +90,25 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             );
         };
         let scenario = scenario::load(file)?;
-        print!("{}", scenario::canonical_text(&scenario.raw));
+        println!("{}", scenario::canonical_text(&scenario.raw));
         return Ok(ExitCode::SUCCESS);
     }
     let mut all_valid = true;
     for file in &args.files {
-        match scenario::load(file) {
-            Ok(scenario) => println!("{}: ok ({})", file.display(), scenario.name),
+        let checked = if is_experiment_file(file) {
+            experiment::load_experiment(file).map(|experiment| {
+                format!(
+                    "experiment {}, {} points of {} runs",
+                    experiment.name,
+                    experiment.points.len(),
+                    experiment.runs
+                )
+            })
+        } else {
+            scenario::load(file).map(|scenario| scenario.name)
+        };
+        match checked {
+            Ok(summary) => println!("{}: ok ({summary})", file.display()),
             Err(error) => {
                 all_valid = false;
                 eprintln!("error: {error}");
@@ -157,5 +172,61 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         written.folder.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a file holds an experiment rather than a scenario (unreadable files count as
+/// scenarios, whose loader reports why they cannot be read).
+fn is_experiment_file(file: &Path) -> bool {
+    std::fs::metadata(file).is_ok_and(|metadata| metadata.len() <= scenario::MAX_FILE_BYTES)
+        && std::fs::read_to_string(file).is_ok_and(|text| experiment::is_experiment(&text))
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} runs, {per_sec}, {elapsed} elapsed, about {eta} left",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
+    let experiment = experiment::load_experiment(&args.experiment)?;
+    let options = RunOptions {
+        threads: args.threads.map(usize::from),
+        charts: !args.no_charts,
+    };
+    let destination = args.out.unwrap_or_else(|| default_out(&args.experiment));
+    let total = experiment.points.len() as u64 * experiment.runs;
+    eprintln!(
+        "{}: {} points x {} runs = {total} replications",
+        experiment.name,
+        experiment.points.len(),
+        experiment.runs
+    );
+    let bar = progress_bar(total, args.quiet);
+    let started = Instant::now();
+    let written = batch::batch_to_folder(&experiment, options, &destination, |done, _| {
+        bar.set_position(done)
+    })
+    .with_context(|| format!("cannot write results to {}", destination.display()))?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}: {} points, {} replications in {seconds:.2} s ({:.0} runs/s)",
+        experiment.name,
+        written.points,
+        written.replications,
+        written.replications as f64 / seconds.max(1e-9)
+    );
+    println!("results in {}", written.folder.display());
     Ok(ExitCode::SUCCESS)
 }

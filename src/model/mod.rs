@@ -153,7 +153,18 @@ pub fn simulate(
         }
         let sent = -1 - ws.flow_lag[index];
         if ws.flow_start[index] <= sent && sent < ws.flow_end[index] {
-            ws.flow_effect[index] = ws.value(flow.volume);
+            // The flow's expected effect in its steady state (M1): a tranche arrives with
+            // probability r, else the effect decays by rho, so E[E] = v r / (1 - (1 - r) rho).
+            // Starting from it (not from the full volume) keeps month 0 at the reference in
+            // expectation, so an unreliable flow does not make the baseline drift.
+            let reliability = ws.value(flow.reliability);
+            let retention = ws.flow_retention[index];
+            let steady = 1.0 - (1.0 - reliability) * retention;
+            ws.flow_effect[index] = if steady > 0.0 {
+                ws.value(flow.volume) * reliability / steady
+            } else {
+                0.0
+            };
         }
     }
 

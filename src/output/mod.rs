@@ -4,6 +4,7 @@
 //! complete results. Files are written into a staging folder beside the destination and the two
 //! are swapped only when every file is complete.
 
+pub mod batch;
 pub mod charts;
 pub mod compare;
 pub mod figures;

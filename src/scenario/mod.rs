@@ -4,6 +4,7 @@
 //! finite and in range, and every uncertain parameter's support lies inside the range of each
 //! field it stands in. Everything downstream takes `&Scenario` and never re-checks.
 
+pub mod experiment;
 pub mod raw;
 mod validate;
 pub mod variant;
@@ -114,7 +115,7 @@ fn parse_chain(file: &Path, chain: &mut Vec<PathBuf>) -> Result<raw::RawScenario
     let text = String::from_utf8(bytes).map_err(|_| ScenarioError::NotText {
         file: file.to_path_buf(),
     })?;
-    if variant::extends_of(&text).is_some() {
+    if variant::is_variant(&text) {
         return variant::resolve(file, &text, chain);
     }
     parse_str(&text).map_err(|error| ScenarioError::Syntax {

@@ -93,13 +93,19 @@ struct Probe {
     extends: Option<String>,
 }
 
-/// The base a scenario text extends, if it is a variant. Syntax errors are left to the full
-/// parse, which reports them with their position.
-pub fn extends_of(text: &str) -> Option<String> {
-    ron_options()
-        .from_str::<Probe>(text)
-        .ok()
-        .and_then(|probe| probe.extends)
+/// Whether a scenario text is a variant: it has an `extends` field. When the text does not parse,
+/// a line that starts with `extends:` decides, so that a syntax error in a variant is reported by
+/// the variant parser, at its position, rather than as an unexpected `extends` in a scenario.
+pub fn is_variant(text: &str) -> bool {
+    match ron_options().from_str::<Probe>(text) {
+        Ok(probe) => probe.extends.is_some(),
+        Err(_) => text.lines().any(|line| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("Scenario(").unwrap_or(line).trim_start();
+            line.strip_prefix("extends")
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        }),
+    }
 }
 
 /// One step of a field path.
@@ -117,7 +123,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     let mut expect_field = true;
     while let Some(&next) = chars.peek() {
         match next {
-            '.' if !segments.is_empty() => {
+            '.' if !segments.is_empty() && !expect_field => {
                 chars.next();
                 expect_field = true;
             }
@@ -395,22 +401,59 @@ fn apply(mut base: RawScenario, variant: RawVariant) -> Result<RawScenario, Stri
     if variant.seed.is_some() {
         base.seed = variant.seed;
     }
-    if variant.set.is_empty() {
+    let edits: Vec<(&str, &str)> = variant
+        .set
+        .iter()
+        .map(|(path, value)| (path.as_str(), value.get_ron()))
+        .collect();
+    set_fields(base, &edits)
+}
+
+/// Sets fields of a scenario by path: each edit is (field path, new value in RON, written as
+/// that field is written in a scenario file). Errors name the path.
+pub fn set_fields(base: RawScenario, edits: &[(&str, &str)]) -> Result<RawScenario, String> {
+    if edits.is_empty() {
         return Ok(base);
     }
-    let mut image =
+    let image =
         serde_json::to_value(&base).map_err(|error| format!("cannot edit the base: {error}"))?;
-    for (path, value) in &variant.set {
+    if serde_json::from_value::<RawScenario>(image.clone()).is_err() {
+        // JSON has no infinity or NaN: a base holding one does not survive the round trip.
+        // Such a number is invalid in every field, so validation of the unedited base reports
+        // it with its path, which is the error to show.
+        return Ok(base);
+    }
+    let edited = apply_edits(image.clone(), edits)?;
+    match serde_json::from_value(edited) {
+        Ok(scenario) => Ok(scenario),
+        Err(error) => Err(blame(image, edits)
+            .unwrap_or_else(|| format!("set: the result is not a scenario: {error}"))),
+    }
+}
+
+fn apply_edits(mut image: Value, edits: &[(&str, &str)]) -> Result<Value, String> {
+    for (path, value) in edits {
         let context = |message: String| format!("set[{path:?}]: {message}");
         let segments = parse_path(path).map_err(context)?;
-        let new_value = parse_value(&segments, value.get_ron())
+        let new_value = parse_value(&segments, value)
             .map_err(|error| context(format!("invalid value: {error}")))?;
         let node =
             locate(&mut image, &segments).map_err(|error| context(format!("the base {error}")))?;
         *node = new_value;
     }
-    serde_json::from_value(image)
-        .map_err(|error| format!("set: the result is not a scenario: {error}"))
+    Ok(image)
+}
+
+/// The first edit after which the scenario no longer reads back, with serde's reason: a value
+/// of the wrong type for a field parsed without a type (`horizon: "long"`). Only run on failure.
+fn blame(mut image: Value, edits: &[(&str, &str)]) -> Option<String> {
+    for edit in edits {
+        image = apply_edits(image, std::slice::from_ref(edit)).ok()?;
+        if let Err(error) = serde_json::from_value::<RawScenario>(image.clone()) {
+            return Some(format!("set[{:?}]: invalid value: {error}", edit.0));
+        }
+    }
+    None
 }
 
 /// Resolves `file` (a variant, whose text is `text`) against the chain of files it extends.

@@ -10,6 +10,7 @@ pub mod distribution;
 pub mod events;
 pub mod exceedance;
 pub mod fan;
+pub mod scatter;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -111,6 +112,7 @@ pub enum Chart {
     Exceedance(exceedance::ExceedanceChart),
     EventTiming(events::EventTimingChart),
     Difference(difference::DifferenceChart),
+    Scatter(scatter::ScatterChart),
 }
 
 /// A chart to write: what, its frame, and its file stem.
@@ -129,6 +131,7 @@ impl Chart {
             Chart::Exceedance(chart) => chart.draw(area),
             Chart::EventTiming(chart) => chart.draw(area),
             Chart::Difference(chart) => chart.draw(area),
+            Chart::Scatter(chart) => chart.draw(area),
         }
     }
 }
