@@ -62,14 +62,24 @@ pub struct WrittenComparison {
     pub folders: Vec<String>,
 }
 
-/// Folder names for the scenarios: their file stems, made unique with `_2`, `_3`, ...
+/// Folder names for the scenarios: their file stems, made unique with `_2`, `_3`, ...; a stem
+/// named like the comparison's own files, or starting with a dot, gets a `scenario_` prefix.
 fn folder_names(compared: &[Compared]) -> Vec<String> {
+    let reserved = [CHARTS_FOLDER, REPORT_FILE, COMPARISON_FILE];
     let mut names: Vec<String> = Vec::new();
     for item in compared {
         let stem = item.file.file_stem().map_or_else(
             || "scenario".to_owned(),
             |stem| stem.to_string_lossy().into_owned(),
         );
+        // A stem that would clash with the comparison's own files, or start with a dot (`..`),
+        // gets a prefix.
+        let stem = if stem.is_empty() || stem.starts_with('.') || reserved.contains(&stem.as_str())
+        {
+            format!("scenario_{}", stem.trim_start_matches('.'))
+        } else {
+            stem
+        };
         let mut name = stem.clone();
         let mut suffix = 2;
         while names.contains(&name) {

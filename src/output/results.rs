@@ -71,7 +71,7 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, RunError
 pub fn write_charts(files: &[ChartFile], folder: &Path) -> Result<Vec<Figure>, RunError> {
     std::fs::create_dir_all(folder)
         .map_err(OutputError::io(folder, "cannot create the charts folder"))?;
-    files
+    charts::with_unique_stems(files)
         .par_iter()
         .map(|file| {
             let [_, svg_path] = charts::save(file, folder)?;

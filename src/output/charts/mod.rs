@@ -5,6 +5,7 @@
 //! DejaVu Sans, so no system font library is needed. Colours are Okabe-Ito, safe for the common
 //! forms of colour blindness.
 
+pub mod bars;
 pub mod difference;
 pub mod distribution;
 pub mod events;
@@ -89,6 +90,26 @@ pub fn file_stem(parts: &[&str]) -> String {
     }
 }
 
+/// The same charts, with `_2`, `_3`, ... appended to stems already taken by an earlier chart:
+/// different names can sanitise alike ("attacks total" and "Attacks_Total"), and two charts
+/// must never write one file.
+pub fn with_unique_stems(files: &[ChartFile]) -> Vec<ChartFile> {
+    let mut taken = std::collections::HashSet::new();
+    files
+        .iter()
+        .map(|file| {
+            let mut file = file.clone();
+            let mut suffix = 2;
+            let base = file.stem.clone();
+            while !taken.insert(file.stem.clone()) {
+                file.stem = format!("{base}_{suffix}");
+                suffix += 1;
+            }
+            file
+        })
+        .collect()
+}
+
 /// Why a chart could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: cannot draw chart: {message}")]
@@ -113,6 +134,7 @@ pub enum Chart {
     EventTiming(events::EventTimingChart),
     Difference(difference::DifferenceChart),
     Scatter(scatter::ScatterChart),
+    Bars(bars::BarChart),
 }
 
 /// A chart to write: what, its frame, and its file stem.
@@ -132,6 +154,7 @@ impl Chart {
             Chart::EventTiming(chart) => chart.draw(area),
             Chart::Difference(chart) => chart.draw(area),
             Chart::Scatter(chart) => chart.draw(area),
+            Chart::Bars(chart) => chart.draw(area),
         }
     }
 }
