@@ -26,6 +26,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run every design point of an experiment file.
     Batch(BatchArgs),
+    /// Which uncertain parameters drive each outcome: Sobol indices or Morris screening.
+    Sensitivity(SensitivityArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +91,47 @@ pub struct BatchArgs {
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     /// Results folder [default: output/<experiment file stem>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Skip charts/.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Sensitivity analysis methods.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MethodArg {
+    /// Sobol first-order and total indices with bootstrap 95% intervals (Saltelli sampling).
+    Sobol,
+    /// Morris elementary effects (mu*, sigma): cheaper screening.
+    Morris,
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (RON); its `uncertain` parameters are the factors.
+    pub scenario: PathBuf,
+    /// Analysis method.
+    #[arg(long, value_enum, default_value = "sobol")]
+    pub method: MethodArg,
+    /// Sobol: base sample size N, evaluating N x (k + 2) points for k parameters (a power of
+    /// two is best) [default: 64]. Morris: trajectories r, evaluating r x (k + 1) points
+    /// [default: 20].
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Replications per design point; indices use each point's mean outcome.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub runs: u64,
+    /// Master seed, shared by all points [default: the scenario's `seed`, else 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Results folder [default: output/<scenario file stem>_sensitivity].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Skip charts/.

@@ -9,11 +9,14 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{BatchArgs, Cli, Command, CompareArgs, RunArgs, ValidateArgs};
+use cli::{
+    BatchArgs, Cli, Command, CompareArgs, MethodArg, RunArgs, SensitivityArgs, ValidateArgs,
+};
 use secsim::engine::RunPlan;
 use secsim::output::batch;
 use secsim::output::compare::{self, Compared};
 use secsim::output::results::{self, RunOptions};
+use secsim::output::sensitivity::{self, Method, OutcomeIndices, SensitivityPlan};
 use secsim::output::table;
 use secsim::scenario;
 use secsim::scenario::experiment;
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate(args),
         Command::Compare(args) => compare(args),
         Command::Batch(args) => batch(args),
+        Command::Sensitivity(args) => sensitivity(args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");
@@ -228,5 +232,93 @@ fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
         written.replications as f64 / seconds.max(1e-9)
     );
     println!("results in {}", written.folder.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sensitivity(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
+    let scenario = scenario::load(&args.scenario)?;
+    let method = match args.method {
+        MethodArg::Sobol => Method::Sobol,
+        MethodArg::Morris => Method::Morris,
+    };
+    let plan = SensitivityPlan {
+        method,
+        samples: args.samples.unwrap_or(match method {
+            Method::Sobol => 64,
+            Method::Morris => 20,
+        }),
+        runs: args.runs,
+        seed: args.seed.or(scenario.default_seed).unwrap_or(DEFAULT_SEED),
+    };
+    let design = sensitivity::design(&scenario, &plan).map_err(|problems| {
+        scenario::ScenarioError::Invalid {
+            file: args.scenario.clone(),
+            problems,
+        }
+    })?;
+    let total = design.points.len() as u64 * plan.runs;
+    if total > scenario::MAX_RUNS {
+        anyhow::bail!(
+            "{total} replications in all, over the limit of {}: lower --samples or --runs",
+            scenario::MAX_RUNS
+        );
+    }
+    eprintln!(
+        "{}: {} parameters, {} points x {} runs = {total} replications",
+        scenario.name,
+        design.factors.len(),
+        design.points.len(),
+        plan.runs
+    );
+    let options = RunOptions {
+        threads: args.threads.map(usize::from),
+        charts: !args.no_charts,
+    };
+    let destination = args.out.unwrap_or_else(|| {
+        Path::new("output").join(format!("{}_sensitivity", file_stem(&args.scenario)))
+    });
+    let bar = progress_bar(total, args.quiet);
+    let written = sensitivity::sensitivity_to_folder(
+        &scenario,
+        &design,
+        &plan,
+        options,
+        &destination,
+        |done, _| bar.set_position(done),
+    )
+    .with_context(|| format!("cannot write results to {}", destination.display()))?;
+    bar.finish_and_clear();
+    for (outcome, indices) in &written.results {
+        println!("\n{outcome}");
+        match indices {
+            OutcomeIndices::Sobol(all) => {
+                println!(
+                    "  {:<32} {:>22} {:>22}",
+                    "parameter", "S1 (95% CI)", "ST (95% CI)"
+                );
+                for (factor, i) in design.factors.iter().zip(all) {
+                    println!(
+                        "  {:<32} {:>22} {:>22}",
+                        factor.name,
+                        format!("{:.3} ({:.3}, {:.3})", i.s1, i.s1_low, i.s1_high),
+                        format!("{:.3} ({:.3}, {:.3})", i.st, i.st_low, i.st_high)
+                    );
+                }
+            }
+            OutcomeIndices::Morris(all) => {
+                println!("  {:<32} {:>14} {:>14}", "parameter", "mu*", "sigma");
+                for (factor, e) in design.factors.iter().zip(all) {
+                    println!(
+                        "  {:<32} {:>14.4} {:>14.4}",
+                        factor.name, e.mu_star, e.sigma
+                    );
+                }
+            }
+            OutcomeIndices::Missing => {
+                println!("  no value at some design points (a threshold never crossed): left out")
+            }
+        }
+    }
+    println!("\nresults in {}", written.folder.display());
     Ok(ExitCode::SUCCESS)
 }

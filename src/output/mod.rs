@@ -11,6 +11,7 @@ pub mod figures;
 pub mod outcomes;
 pub mod report;
 pub mod results;
+pub mod sensitivity;
 pub mod summary;
 pub mod table;
 pub mod timeseries;

@@ -122,6 +122,26 @@ fn edit_for(path: &str, value: f64) -> (String, String) {
     }
 }
 
+/// `raw` with each named uncertain parameter fixed at its value in every replication, validated.
+pub fn fix_uncertain(raw: &RawScenario, values: &[(&str, f64)]) -> Result<Scenario, Vec<Problem>> {
+    let edits: Vec<(String, String)> = values
+        .iter()
+        .map(|(name, value)| edit_for(&format!("uncertain[{name:?}]"), *value))
+        .collect();
+    let borrowed: Vec<(&str, &str)> = edits
+        .iter()
+        .map(|(path, value)| (path.as_str(), value.as_str()))
+        .collect();
+    set_fields(raw.clone(), &borrowed)
+        .map_err(|message| {
+            vec![Problem {
+                path: "uncertain".to_owned(),
+                message,
+            }]
+        })
+        .and_then(validate)
+}
+
 /// Reads, parses and validates an experiment file, expanding its design into points.
 pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
     let text = std::fs::read_to_string(file).map_err(|cause| ScenarioError::Io {
