@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{FONT, GRID, TEXT, colour, describe, padded_range, short_number};
+use super::{FONT, GRID, TEXT, box_key, colour, describe, draw_legend, padded_range, short_number};
 
 /// One measure of one parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,17 +117,8 @@ impl BarChart {
                 )))
                 .map_err(describe)?
                 .label(format!("{name} (black line: 95% interval)"))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 24, y + 6)], base.mix(0.75).filled())
-                });
+                .legend(box_key(base.mix(0.75).filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 15).into_font().color(&TEXT))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(describe)
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }

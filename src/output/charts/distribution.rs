@@ -5,7 +5,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{FONT, GRID, TEXT, colour, describe, padded_range, short_number};
+use super::{
+    Axes, FONT, TEXT, box_key, colour, describe, draw_legend, line_key, padded_range, percent,
+    plot_with_axes, short_number,
+};
 
 /// One histogram bin: [low, high) and the share of replications in it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,25 +44,17 @@ impl DistributionChart {
         let bins = self.series.iter().flat_map(|series| series.bins.iter());
         let (x_low, x_high) = padded_range(bins.clone().flat_map(|bin| [bin.low, bin.high]), false);
         let y_high = bins.map(|bin| bin.share).fold(0.0, f64::max).max(1e-9) * 1.18;
-        let mut chart = ChartBuilder::on(area)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_low..x_high, 0.0..y_high)
-            .map_err(describe)?;
-        chart
-            .configure_mesh()
-            .x_labels(10)
-            .y_labels(8)
-            .x_label_formatter(&|x| short_number(*x))
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-            .x_desc(self.x_label.as_str())
-            .y_desc("share of runs")
-            .label_style((FONT, 15).into_font().color(&TEXT))
-            .axis_desc_style((FONT, 17).into_font().color(&TEXT))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .draw()
-            .map_err(describe)?;
+        let axes = Axes {
+            x: x_low..x_high,
+            y: 0.0..y_high,
+            x_labels: 10,
+            y_labels: 8,
+            x_format: &|x| short_number(*x),
+            y_format: &percent,
+            x_desc: &self.x_label,
+            y_desc: "share of runs",
+        };
+        let mut chart = plot_with_axes(area, &axes)?;
 
         let single = self.series.len() == 1;
         for (index, series) in self.series.iter().enumerate() {
@@ -74,9 +69,7 @@ impl DistributionChart {
                     }))
                     .map_err(describe)?
                     .label("share of runs in each bin")
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 6), (x + 24, y + 6)], base.mix(0.55).filled())
-                    });
+                    .legend(box_key(base.mix(0.55).filled()));
             } else {
                 let outline: Vec<(f64, f64)> = series
                     .bins
@@ -90,12 +83,19 @@ impl DistributionChart {
                         "{} (line: histogram, dashes: p05, p50, p95)",
                         series.label
                     ))
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x, y), (x + 24, y)], base.stroke_width(2))
-                    });
+                    .legend(line_key(base, 2));
             }
+            // Quantiles that coincide (common for counts and 0/1 outcomes) share one line and
+            // one label, so that labels never overprint.
+            let mut markers: Vec<(f64, Vec<&str>)> = Vec::new();
             for (marker, name) in series.markers.iter().zip(MARKER_NAMES) {
                 let Some(value) = *marker else { continue };
+                match markers.iter_mut().find(|(existing, _)| *existing == value) {
+                    Some((_, names)) => names.push(name),
+                    None => markers.push((value, vec![name])),
+                }
+            }
+            for (value, names) in markers {
                 let top = y_high
                     * if single {
                         0.93
@@ -111,7 +111,7 @@ impl DistributionChart {
                     ))
                     .map_err(describe)?;
                 if single {
-                    let text = format!("{name} = {}", short_number(value));
+                    let text = format!("{} = {}", names.join(" = "), short_number(value));
                     let style = (FONT, 15)
                         .into_font()
                         .color(&TEXT)
@@ -122,13 +122,6 @@ impl DistributionChart {
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 15).into_font().color(&TEXT))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(describe)
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }

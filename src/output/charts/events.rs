@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, GRID, TEXT, colour, describe};
+use super::{Axes, colour, describe, draw_legend, line_key, month_label, percent, plot_with_axes};
 use crate::scenario::YearMonth;
 
 /// One scenario's cumulative probabilities by month.
@@ -31,52 +31,31 @@ impl EventTimingChart {
             .map(|series| series.cumulative.len())
             .max()
             .unwrap_or(1);
-        let x_max = (months.max(2) - 1) as f64;
-        let start = self.start;
-        let date = move |x: &f64| start.plus(x.round().max(0.0) as usize).to_string();
-        let mut chart = ChartBuilder::on(area)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0.0..x_max, 0.0..1.02)
-            .map_err(describe)?;
-        chart
-            .configure_mesh()
-            .x_labels(12)
-            .y_labels(11)
-            .x_label_formatter(&date)
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-            .x_desc("month")
-            .y_desc("probability it has happened by this month")
-            .label_style((FONT, 15).into_font().color(&TEXT))
-            .axis_desc_style((FONT, 17).into_font().color(&TEXT))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .draw()
-            .map_err(describe)?;
+        let date = month_label(self.start);
+        let axes = Axes {
+            x: 0.0..(months.max(2) - 1) as f64,
+            y: 0.0..1.02,
+            x_labels: 12,
+            y_labels: 11,
+            x_format: &date,
+            y_format: &percent,
+            x_desc: "month",
+            y_desc: "probability it has happened by this month",
+        };
+        let mut chart = plot_with_axes(area, &axes)?;
         for (index, series) in self.series.iter().enumerate() {
             let base = colour(index);
+            let points = series
+                .cumulative
+                .iter()
+                .enumerate()
+                .map(|(month, &p)| (month as f64, p));
             chart
-                .draw_series(LineSeries::new(
-                    series
-                        .cumulative
-                        .iter()
-                        .enumerate()
-                        .map(|(month, &p)| (month as f64, p)),
-                    base.stroke_width(3),
-                ))
+                .draw_series(LineSeries::new(points, base.stroke_width(3)))
                 .map_err(describe)?
                 .label(series.label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 24, y)], base.stroke_width(3))
-                });
+                .legend(line_key(base, 3));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 15).into_font().color(&TEXT))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(describe)
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }

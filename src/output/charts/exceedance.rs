@@ -4,7 +4,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, GRID, TEXT, colour, describe, padded_range, short_number};
+use super::{
+    Axes, colour, describe, draw_legend, line_key, padded_range, percent, plot_with_axes,
+    short_number,
+};
 
 /// One scenario's curve: points (x, probability that the outcome exceeds x), x increasing.
 #[derive(Debug, Clone)]
@@ -31,25 +34,17 @@ impl ExceedanceChart {
                 .flat_map(|series| series.points.iter().map(|point| point.0)),
             false,
         );
-        let mut chart = ChartBuilder::on(area)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_low..x_high, 0.0..1.02)
-            .map_err(describe)?;
-        chart
-            .configure_mesh()
-            .x_labels(10)
-            .y_labels(11)
-            .x_label_formatter(&|x| short_number(*x))
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-            .x_desc(self.x_label.as_str())
-            .y_desc("probability the outcome exceeds x")
-            .label_style((FONT, 15).into_font().color(&TEXT))
-            .axis_desc_style((FONT, 17).into_font().color(&TEXT))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .draw()
-            .map_err(describe)?;
+        let axes = Axes {
+            x: x_low..x_high,
+            y: 0.0..1.02,
+            x_labels: 10,
+            y_labels: 11,
+            x_format: &|x| short_number(*x),
+            y_format: &percent,
+            x_desc: &self.x_label,
+            y_desc: "probability the outcome exceeds x",
+        };
+        let mut chart = plot_with_axes(area, &axes)?;
         for (index, series) in self.series.iter().enumerate() {
             let base = colour(index);
             // A step curve: the probability holds until the next observed value.
@@ -66,17 +61,8 @@ impl ExceedanceChart {
                 .draw_series(LineSeries::new(steps, base.stroke_width(3)))
                 .map_err(describe)?
                 .label(series.label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 24, y)], base.stroke_width(3))
-                });
+                .legend(line_key(base, 3));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 15).into_font().color(&TEXT))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(describe)
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }

@@ -16,7 +16,10 @@ pub mod scatter;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use std::ops::Range;
+
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -207,6 +210,86 @@ pub fn save(file: &ChartFile, folder: &Path) -> Result<[PathBuf; 2], ChartError>
     render(BitMapBackend::new(&png, SIZE).into_drawing_area(), file).map_err(failed(&png))?;
     render(SVGBackend::new(&svg, SIZE).into_drawing_area(), file).map_err(failed(&svg))?;
     Ok([png, svg])
+}
+
+/// A chart's plotting area, in value coordinates on both axes.
+pub(crate) type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The axes of a chart: ranges, how many labels and how to write them, and what each axis is.
+pub(crate) struct Axes<'a> {
+    pub x: Range<f64>,
+    pub y: Range<f64>,
+    pub x_labels: usize,
+    pub y_labels: usize,
+    pub x_format: &'a dyn Fn(&f64) -> String,
+    pub y_format: &'a dyn Fn(&f64) -> String,
+    pub x_desc: &'a str,
+    pub y_desc: &'a str,
+}
+
+/// A plot on `area` with the house style: labelled axes, light grid at the labels only.
+pub(crate) fn plot_with_axes<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    axes: &Axes,
+) -> Result<Plot<'a, DB>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(axes.x.clone(), axes.y.clone())
+        .map_err(describe)?;
+    chart
+        .configure_mesh()
+        .x_labels(axes.x_labels)
+        .y_labels(axes.y_labels)
+        .x_label_formatter(axes.x_format)
+        .y_label_formatter(axes.y_format)
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .label_style((FONT, 15).into_font().color(&TEXT))
+        .axis_desc_style((FONT, 17).into_font().color(&TEXT))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .draw()
+        .map_err(describe)?;
+    Ok(chart)
+}
+
+/// Draws the legend of the labelled series at `position`.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Plot<'a, DB>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, 15).into_font().color(&TEXT))
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .draw()
+        .map_err(describe)
+}
+
+/// A legend key that is a short line.
+pub(crate) fn line_key(
+    colour: RGBColor,
+    width: u32,
+) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(width))
+}
+
+/// A legend key that is a filled box.
+pub(crate) fn box_key(style: ShapeStyle) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], style)
+}
+
+/// Labels as percentages of 1.
+pub(crate) fn percent(value: &f64) -> String {
+    format!("{:.0}%", value * 100.0)
+}
+
+/// A month index as its calendar month, for time axes.
+pub(crate) fn month_label(start: crate::scenario::YearMonth) -> impl Fn(&f64) -> String {
+    move |x: &f64| start.plus(x.round().max(0.0) as usize).to_string()
 }
 
 /// A readable number for labels: no more digits than the value needs.

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, GRID, TEXT, colour, describe, padded_range, short_number};
+use super::{Axes, colour, describe, draw_legend, padded_range, plot_with_axes, short_number};
 
 /// One design point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,25 +41,17 @@ impl ScatterChart {
             all().flat_map(|point| [point.low, point.high, point.mean]),
             false,
         );
-        let mut chart = ChartBuilder::on(area)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_low..x_high, y_low..y_high)
-            .map_err(describe)?;
-        chart
-            .configure_mesh()
-            .x_labels(10)
-            .y_labels(8)
-            .x_label_formatter(&|x| short_number(*x))
-            .y_label_formatter(&|y| short_number(*y))
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .label_style((FONT, 15).into_font().color(&TEXT))
-            .axis_desc_style((FONT, 17).into_font().color(&TEXT))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .draw()
-            .map_err(describe)?;
+        let axes = Axes {
+            x: x_low..x_high,
+            y: y_low..y_high,
+            x_labels: 10,
+            y_labels: 8,
+            x_format: &|x| short_number(*x),
+            y_format: &|y| short_number(*y),
+            x_desc: &self.x_label,
+            y_desc: &self.y_label,
+        };
+        let mut chart = plot_with_axes(area, &axes)?;
         for (index, series) in self.series.iter().enumerate() {
             let base = colour(index);
             chart
@@ -81,13 +73,6 @@ impl ScatterChart {
                 .label(format!("{} (dot: mean; bar: 5%-95% of runs)", series.label))
                 .legend(move |(x, y)| Circle::new((x + 12, y), 5, base.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 15).into_font().color(&TEXT))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(describe)
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }
