@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario's replications and write summary.json, timeseries.csv, outcomes.csv,
-    /// charts/ and report.html.
+    /// charts/, report.html and manifest.json.
     Run(RunArgs),
     /// Check scenario files without running them; exit 0 when all are valid.
     Validate(ValidateArgs),
@@ -28,6 +28,15 @@ pub enum Command {
     Batch(BatchArgs),
     /// Which uncertain parameters drive each outcome: Sobol indices or Morris screening.
     Sensitivity(SensitivityArgs),
+    /// Run a scenario and write a baseline file for `secsim check`: a digest of the exact
+    /// results and the summaries a statistical comparison needs.
+    Baseline(BaselineArgs),
+    /// Re-run a scenario with a baseline's seed and runs and compare with it; exit 1 when the
+    /// results moved. Writes nothing.
+    Check(CheckArgs),
+    /// Run a scenario on one thread and on all cores and check the result files are the same
+    /// bytes; exit 1 when they are not.
+    Selftest(SelftestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -140,4 +149,83 @@ pub struct SensitivityArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Scenario file (RON).
+    pub scenario: PathBuf,
+    /// Number of replications [default: the scenario's `runs`, else 1000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub runs: Option<u64>,
+    /// Master seed [default: the scenario's `seed`, else 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Baseline file to write (JSON), replaced atomically.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// How `secsim check` compares.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ModeArg {
+    /// The digest of summary.json (without its version and scenario hash), timeseries.csv and
+    /// outcomes.csv must equal the baseline's.
+    Exact,
+    /// Means, quantiles and event probabilities within K Monte Carlo standard errors.
+    Statistical,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    /// For people.
+    Text,
+    /// For programs, on stdout.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario file (RON), as it is now.
+    pub scenario: PathBuf,
+    /// Baseline file written by `secsim baseline`.
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// How to compare.
+    #[arg(long, value_enum, default_value = "exact")]
+    pub mode: ModeArg,
+    /// Statistical mode: the multiple K of the combined Monte Carlo standard errors allowed.
+    #[arg(long, default_value_t = secsim::output::check::DEFAULT_TOLERANCE, value_parser = positive_number)]
+    pub tolerance: f64,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct SelftestArgs {
+    /// Scenario file (RON).
+    pub scenario: PathBuf,
+    /// Number of replications [default: the scenario's `runs`, else 1000]; more than 1000
+    /// splits them into several blocks, which is what the test is about.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub runs: Option<u64>,
+    /// Master seed [default: the scenario's `seed`, else 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// A finite number above zero.
+fn positive_number(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!("{text:?} is not a number above 0")),
+    }
 }

@@ -4,18 +4,23 @@ mod cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
 use clap::Parser;
 
 use cli::{
-    BatchArgs, Cli, Command, CompareArgs, MethodArg, RunArgs, SensitivityArgs, ValidateArgs,
+    BaselineArgs, BatchArgs, CheckArgs, Cli, Command, CompareArgs, FormatArg, MethodArg, ModeArg,
+    RunArgs, SelftestArgs, SensitivityArgs, ValidateArgs,
 };
 use secsim::engine::RunPlan;
+use secsim::output::baseline;
 use secsim::output::batch;
+use secsim::output::check::{self, CheckOptions, Mode};
 use secsim::output::compare::{self, Compared};
+use secsim::output::manifest::Provenance;
 use secsim::output::results::{self, RunOptions};
+use secsim::output::selftest;
 use secsim::output::sensitivity::{self, Method, OutcomeIndices, SensitivityPlan};
 use secsim::output::table;
 use secsim::scenario;
@@ -25,17 +30,25 @@ use secsim::scenario::experiment;
 const DEFAULT_RUNS: u64 = 1000;
 /// Seed when neither the command line nor the scenario says.
 const DEFAULT_SEED: u64 = 1;
+/// Exit code for a check that found a problem (`check`, `selftest`).
+const EXIT_CHECK_FAILED: u8 = 1;
 /// Exit code for bad usage or input (clap uses it for usage errors too).
 const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
+    // Read before anything else, for manifest.json: the library reads neither the clock nor
+    // the command line.
+    let started_at = SystemTime::now();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(args, started_at),
         Command::Validate(args) => validate(args),
-        Command::Compare(args) => compare(args),
-        Command::Batch(args) => batch(args),
-        Command::Sensitivity(args) => sensitivity(args),
+        Command::Compare(args) => compare(args, started_at),
+        Command::Batch(args) => batch(args, started_at),
+        Command::Sensitivity(args) => sensitivity(args, started_at),
+        Command::Baseline(args) => make_baseline(args),
+        Command::Check(args) => check(args),
+        Command::Selftest(args) => selftest(args, started_at),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");
@@ -54,7 +67,27 @@ fn default_out(scenario_file: &Path) -> PathBuf {
     Path::new("output").join(file_stem(scenario_file))
 }
 
-fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+/// What manifest.json records of this invocation.
+fn provenance(command: &str, started_at: SystemTime, input_files: &[PathBuf]) -> Provenance {
+    Provenance {
+        command: command.to_owned(),
+        command_line: std::env::args_os()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect(),
+        started: started_at,
+        input_files: input_files.to_vec(),
+    }
+}
+
+fn exit_code(passed: bool) -> ExitCode {
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_CHECK_FAILED)
+    }
+}
+
+fn run(args: RunArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let scenario = scenario::load(&args.scenario)?;
     let plan = RunPlan {
         seed: args.seed.or(scenario.default_seed).unwrap_or(DEFAULT_SEED),
@@ -67,7 +100,8 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         threads,
         charts: !args.no_charts,
     };
-    let written = results::run_to_folder(&scenario, &plan, options, &destination)
+    let provenance = provenance("run", started_at, std::slice::from_ref(&args.scenario));
+    let written = results::run_to_folder(&scenario, &plan, options, &provenance, &destination)
         .with_context(|| format!("cannot write results to {}", destination.display()))?;
     let elapsed = started.elapsed();
     let threads_used = threads.unwrap_or_else(rayon::current_num_threads);
@@ -126,7 +160,7 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
+fn compare(args: CompareArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let mut compared = Vec::with_capacity(args.scenarios.len());
     let mut problems = Vec::new();
     for file in &args.scenarios {
@@ -165,7 +199,8 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         Path::new("output").join(format!("compare_{}", stems.join("_vs_")))
     });
     let started = Instant::now();
-    let written = compare::compare_to_folder(&compared, &plan, options, &destination)
+    let provenance = provenance("compare", started_at, &args.scenarios);
+    let written = compare::compare_to_folder(&compared, &plan, options, &provenance, &destination)
         .with_context(|| format!("cannot write results to {}", destination.display()))?;
     print!(
         "{}",
@@ -202,7 +237,7 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
+fn batch(args: BatchArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let experiment = experiment::load_experiment(&args.experiment)?;
     let options = RunOptions {
         threads: args.threads.map(usize::from),
@@ -218,9 +253,14 @@ fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
     );
     let bar = progress_bar(total, args.quiet);
     let started = Instant::now();
-    let written = batch::batch_to_folder(&experiment, options, &destination, |done, _| {
-        bar.set_position(done)
-    })
+    let provenance = provenance("batch", started_at, std::slice::from_ref(&args.experiment));
+    let written = batch::batch_to_folder(
+        &experiment,
+        options,
+        &provenance,
+        &destination,
+        |done, _| bar.set_position(done),
+    )
     .with_context(|| format!("cannot write results to {}", destination.display()))?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
@@ -235,7 +275,7 @@ fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn sensitivity(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
+fn sensitivity(args: SensitivityArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let scenario = scenario::load(&args.scenario)?;
     let method = match args.method {
         MethodArg::Sobol => Method::Sobol,
@@ -278,11 +318,17 @@ fn sensitivity(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
         Path::new("output").join(format!("{}_sensitivity", file_stem(&args.scenario)))
     });
     let bar = progress_bar(total, args.quiet);
+    let provenance = provenance(
+        "sensitivity",
+        started_at,
+        std::slice::from_ref(&args.scenario),
+    );
     let written = sensitivity::sensitivity_to_folder(
         &scenario,
         &design,
         &plan,
         options,
+        &provenance,
         &destination,
         |done, _| bar.set_position(done),
     )
@@ -321,4 +367,61 @@ fn sensitivity(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
     }
     println!("\nresults in {}", written.folder.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn make_baseline(args: BaselineArgs) -> anyhow::Result<ExitCode> {
+    let scenario = scenario::load(&args.scenario)?;
+    let plan = RunPlan {
+        seed: args.seed.or(scenario.default_seed).unwrap_or(DEFAULT_SEED),
+        runs: args.runs.or(scenario.default_runs).unwrap_or(DEFAULT_RUNS),
+    };
+    let made = baseline::measure(&scenario, &plan, args.threads.map(usize::from))
+        .with_context(|| format!("cannot run {}", args.scenario.display()))?;
+    baseline::write(&made, &args.out)
+        .with_context(|| format!("cannot write the baseline {}", args.out.display()))?;
+    println!(
+        "baseline of {}: {} runs, seed {}, digest {}",
+        made.scenario, made.runs, made.seed, made.digest
+    );
+    println!("written to {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let scenario = scenario::load(&args.scenario)?;
+    let baseline = baseline::load(&args.baseline)?;
+    let options = CheckOptions {
+        mode: match args.mode {
+            ModeArg::Exact => Mode::Exact,
+            ModeArg::Statistical => Mode::Statistical,
+        },
+        tolerance: args.tolerance,
+        threads: args.threads.map(usize::from),
+    };
+    let report = check::check(
+        &scenario,
+        &args.scenario,
+        &baseline,
+        &args.baseline,
+        options,
+    )
+    .with_context(|| format!("cannot run {}", args.scenario.display()))?;
+    match args.format {
+        FormatArg::Text => print!("{}", check::render_text(&report)),
+        FormatArg::Json => print!("{}", check::render_json(&report)?),
+    }
+    Ok(exit_code(report.pass))
+}
+
+fn selftest(args: SelftestArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
+    let scenario = scenario::load(&args.scenario)?;
+    let plan = RunPlan {
+        seed: args.seed.or(scenario.default_seed).unwrap_or(DEFAULT_SEED),
+        runs: args.runs.or(scenario.default_runs).unwrap_or(DEFAULT_RUNS),
+    };
+    let provenance = provenance("selftest", started_at, std::slice::from_ref(&args.scenario));
+    let report = selftest::selftest(&scenario, &plan, &provenance)
+        .with_context(|| format!("cannot run {}", args.scenario.display()))?;
+    print!("{}", selftest::render(&report));
+    Ok(exit_code(report.pass()))
 }

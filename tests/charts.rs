@@ -76,7 +76,9 @@ fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(root, &path, files);
-            } else {
+            } else if path.file_name().is_some_and(|name| name != "manifest.json") {
+                // manifest.json holds the run's timestamps and command line by design (the only
+                // output that does): byte comparisons leave it out; tests/selftest.rs checks it.
                 let bytes = fs::read(&path).unwrap();
                 files.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
             }
@@ -522,6 +524,7 @@ fn run_writes_a_png_and_an_svg_of_every_chart() {
         BTreeSet::from(
             [
                 "charts",
+                "manifest.json",
                 "outcomes.csv",
                 "report.html",
                 "summary.json",
@@ -692,7 +695,7 @@ fn hostile_names_never_reach_a_path_and_are_escaped() {
             );
         };
         let top = inside.to_str().unwrap();
-        if TABLES.contains(&top) || top == "report.html" {
+        if TABLES.contains(&top) || top == "report.html" || top == "manifest.json" {
             continue;
         }
         let name = inside
@@ -849,6 +852,9 @@ fn no_charts_writes_neither_charts_nor_report() {
     assert_eq!(
         names_in(&dir.path().join("out")),
         BTreeSet::from(TABLES.map(String::from))
+            .into_iter()
+            .chain(["manifest.json".to_owned()])
+            .collect::<BTreeSet<_>>()
     );
     assert_eq!(names_in(dir.path()), BTreeSet::from(["out".to_owned()]));
 }

@@ -94,7 +94,9 @@ fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(root, &path, files);
-            } else {
+            } else if path.file_name().is_some_and(|name| name != "manifest.json") {
+                // manifest.json holds the run's timestamps and command line by design (the only
+                // output that does): byte comparisons leave it out; tests/selftest.rs checks it.
                 let bytes = fs::read(&path).unwrap();
                 files.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
             }
@@ -288,7 +290,13 @@ fn comparison_csv_has_a_row_per_outcome_and_scenario_and_recomputable_difference
     let folder = dir.path().join("cmp");
     assert_eq!(
         names_in(&folder),
-        set(&["base", "comparison.csv", "third", "variant"])
+        set(&[
+            "base",
+            "comparison.csv",
+            "manifest.json",
+            "third",
+            "variant"
+        ])
     );
     check_comparison(&folder, &files, &ALL_OUTCOMES);
 
@@ -359,6 +367,7 @@ fn each_scenario_folder_is_byte_identical_to_a_run_alone() {
             "base",
             "charts",
             "comparison.csv",
+            "manifest.json",
             "report.html",
             "third",
             "variant"

@@ -1,6 +1,6 @@
 //! `secsim batch`: every design point of an experiment, `experiments.csv` (a row per point),
 //! `runs.csv` (a row per replication, streamed), and a chart of each outcome against each
-//! varied parameter.
+//! varied parameter, and `manifest.json`.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -10,6 +10,7 @@ use crate::engine::{self, RunPlan};
 use crate::output::charts::scatter::{ScatterChart, ScatterPoint, ScatterSeries};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
 use crate::output::figures::{caption, outcome_unit};
+use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::results::{self, CHARTS_FOLDER, RunError, RunOptions};
 use crate::output::{OutputError, StagedDir, format_number};
 use crate::scenario::experiment::Experiment;
@@ -50,10 +51,12 @@ fn parameter_header(experiment: &Experiment) -> Vec<String> {
 }
 
 /// Runs every point of `experiment` and writes the batch folder at `destination`.
-/// `progress(done, total)` is called after each point, in order.
+/// `progress(done, total)` is called after each point, in order. `provenance` (its first input
+/// file is the experiment's) goes into `manifest.json`.
 pub fn batch_to_folder(
     experiment: &Experiment,
     options: RunOptions,
+    provenance: &Provenance,
     destination: &Path,
     mut progress: impl FnMut(u64, u64) + Send,
 ) -> Result<WrittenBatch, RunError> {
@@ -166,6 +169,14 @@ pub fn batch_to_folder(
         let files = batch_charts(experiment, &outcomes, &summaries);
         pool.install(|| results::write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
     }
+    let contents = Contents {
+        inputs: vec![Input::experiment(provenance.first_input(), experiment)],
+        seed: plan.seed,
+        runs: plan.runs,
+        points: scenarios.len() as u64,
+        threads: pool.current_num_threads(),
+    };
+    manifest::write(staged.path(), &contents, provenance)?;
     let folder = staged.commit()?;
     Ok(WrittenBatch {
         folder,

@@ -1,6 +1,7 @@
 //! `secsim compare`: several scenarios run with the same seed and run count (common random
 //! numbers), each into its own folder exactly as `secsim run` writes it, then compared
-//! replication by replication in `comparison.csv`, overlaid charts and `report.html`.
+//! replication by replication in `comparison.csv`, overlaid charts and `report.html`. The
+//! comparison folder and each scenario's folder get a `manifest.json`.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::RunPlan;
 use crate::output::charts::difference::{DifferencePanel, DifferenceRow};
 use crate::output::figures::{self, ComparedRun};
+use crate::output::manifest::{self, Contents, Input, MANIFEST_FILE, Provenance};
 use crate::output::report::{self, escape};
 use crate::output::results::{
     self, CHARTS_FOLDER, OUTCOMES_FILE, REPORT_FILE, RunError, RunOptions, WrittenRun,
@@ -65,7 +67,7 @@ pub struct WrittenComparison {
 /// Folder names for the scenarios: their file stems, made unique with `_2`, `_3`, ...; a stem
 /// named like the comparison's own files, or starting with a dot, gets a `scenario_` prefix.
 fn folder_names(compared: &[Compared]) -> Vec<String> {
-    let reserved = [CHARTS_FOLDER, REPORT_FILE, COMPARISON_FILE];
+    let reserved = [CHARTS_FOLDER, REPORT_FILE, COMPARISON_FILE, MANIFEST_FILE];
     let mut names: Vec<String> = Vec::new();
     for item in compared {
         let stem = item.file.file_stem().map_or_else(
@@ -351,10 +353,13 @@ fn comparison_report(
 }
 
 /// Runs every scenario with `plan` and writes the comparison folder at `destination`.
+/// `provenance` goes into the comparison's `manifest.json` and, narrowed to each scenario's
+/// file, into each scenario folder's.
 pub fn compare_to_folder(
     compared: &[Compared],
     plan: &RunPlan,
     options: RunOptions,
+    provenance: &Provenance,
     destination: &Path,
 ) -> Result<WrittenComparison, RunError> {
     let staged = StagedDir::new(destination, COMPARISON_FILE)?;
@@ -365,6 +370,7 @@ pub fn compare_to_folder(
             &item.scenario,
             plan,
             options,
+            &provenance.for_input(&item.file),
             &staged.path().join(folder),
         )?);
     }
@@ -406,6 +412,17 @@ pub fn compare_to_folder(
         std::fs::write(&report_path, html)
             .map_err(OutputError::io(&report_path, "cannot write"))?;
     }
+    let contents = Contents {
+        inputs: compared
+            .iter()
+            .map(|item| Input::scenario(Some(&item.file), &item.scenario))
+            .collect(),
+        seed: plan.seed,
+        runs: plan.runs,
+        points: compared.len() as u64,
+        threads: options.threads.unwrap_or_else(rayon::current_num_threads),
+    };
+    manifest::write(staged.path(), &contents, provenance)?;
     let folder = staged.commit()?;
     Ok(WrittenComparison {
         folder,

@@ -4,13 +4,17 @@
 //! complete results. Files are written into a staging folder beside the destination and the two
 //! are swapped only when every file is complete.
 
+pub mod baseline;
 pub mod batch;
 pub mod charts;
+pub mod check;
 pub mod compare;
 pub mod figures;
+pub mod manifest;
 pub mod outcomes;
 pub mod report;
 pub mod results;
+pub mod selftest;
 pub mod sensitivity;
 pub mod summary;
 pub mod table;

@@ -1,5 +1,6 @@
-//! A whole run's results folder: `summary.json`, `timeseries.csv`, `outcomes.csv`, written
-//! through [`StagedDir`] so that the folder appears complete or not at all.
+//! A whole run's results folder: `summary.json`, `timeseries.csv`, `outcomes.csv`, charts,
+//! `report.html` and `manifest.json`, written through [`StagedDir`] so that the folder appears
+//! complete or not at all.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -9,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::engine::{self, Aggregate, RunPlan};
 use crate::output::charts::{self, ChartFile};
+use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::outcomes::OutcomeWriter;
 use crate::output::report::{self, Figure};
 use crate::output::{OutputError, StagedDir, figures, summary, timeseries};
@@ -91,11 +93,13 @@ fn report_order(files: &mut [ChartFile]) {
 }
 
 /// Runs `plan` and writes its results folder at `destination`, replacing earlier results only
-/// once the new ones are complete.
+/// once the new ones are complete. `provenance` (its first input file is the scenario's) goes
+/// into `manifest.json`.
 pub fn run_to_folder(
     scenario: &Scenario,
     plan: &RunPlan,
     options: RunOptions,
+    provenance: &Provenance,
     destination: &Path,
 ) -> Result<WrittenRun, RunError> {
     let pool = thread_pool(options.threads)?;
@@ -130,6 +134,14 @@ pub fn run_to_folder(
             .map_err(OutputError::io(&report_path, "cannot write"))?;
     }
 
+    let contents = Contents {
+        inputs: vec![Input::scenario(provenance.first_input(), scenario)],
+        seed: plan.seed,
+        runs: plan.runs,
+        points: 1,
+        threads: pool.current_num_threads(),
+    };
+    manifest::write(staged.path(), &contents, provenance)?;
     let folder = staged.commit()?;
     Ok(WrittenRun {
         folder,

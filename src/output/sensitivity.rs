@@ -3,7 +3,7 @@
 //! intervals) or Morris elementary effects, over the scenario's `uncertain` parameters. Each
 //! design point fixes every uncertain parameter and runs `runs` replications with the shared
 //! seed (common random numbers across points); the indices are computed on the points' mean
-//! outcomes.
+//! outcomes. The folder gets a `manifest.json`.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -17,6 +17,7 @@ use crate::experiment::{
 use crate::output::charts::bars::{Bar, BarChart, BarRow};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
 use crate::output::figures::{caption, outcome_unit};
+use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::results::{self, CHARTS_FOLDER, RunError, RunOptions};
 use crate::output::{OutputError, StagedDir, format_number};
 use crate::scenario::experiment::fix_uncertain;
@@ -90,6 +91,13 @@ pub fn design(
             (DesignKind::Sobol(design), values)
         }
         Method::Morris => {
+            if plan.samples == 0 {
+                return Err(problem(
+                    "--samples",
+                    "0 trajectories give no elementary effects: use at least 1 (10 to 50 is usual)"
+                        .into(),
+                ));
+            }
             let design = morris_design(k, plan.samples, DEFAULT_MORRIS_LEVELS, plan.seed)
                 .map_err(|error| problem("--samples", error.to_string()))?;
             let values = design
@@ -139,12 +147,14 @@ pub struct WrittenSensitivity {
     pub results: Vec<(String, OutcomeIndices)>,
 }
 
-/// Runs every point of `design` and writes the analysis folder at `destination`.
+/// Runs every point of `design` and writes the analysis folder at `destination`. `provenance`
+/// (its first input file is the scenario's) goes into `manifest.json`.
 pub fn sensitivity_to_folder(
     scenario: &Scenario,
     design: &SensitivityDesign,
     plan: &SensitivityPlan,
     options: RunOptions,
+    provenance: &Provenance,
     destination: &Path,
     mut progress: impl FnMut(u64, u64) + Send,
 ) -> Result<WrittenSensitivity, RunError> {
@@ -213,6 +223,14 @@ pub fn sensitivity_to_folder(
         let files = charts(scenario, design, plan, &results_by_outcome);
         pool.install(|| results::write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
     }
+    let contents = Contents {
+        inputs: vec![Input::scenario(provenance.first_input(), scenario)],
+        seed: plan.seed,
+        runs: plan.runs,
+        points: design.points.len() as u64,
+        threads: pool.current_num_threads(),
+    };
+    manifest::write(staged.path(), &contents, provenance)?;
     let folder = staged.commit()?;
     Ok(WrittenSensitivity {
         folder,

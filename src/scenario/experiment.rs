@@ -97,20 +97,36 @@ pub struct Experiment {
 #[serde(rename = "Experiment")]
 struct Probe {}
 
-/// Whether a file's text is an experiment (`Experiment(...)`) rather than a scenario.
+/// Whether a file's text is an experiment (`Experiment(...)`) rather than a scenario: its first
+/// token, after comments and RON attributes, is `Experiment`.
 pub fn is_experiment(text: &str) -> bool {
-    text.trim_start_matches(|c: char| c.is_whitespace())
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty() && !line.starts_with("//") && !line.starts_with("#!"))
-        .is_some_and(|line| line.starts_with("Experiment"))
-        && ron_options().from_str::<Probe>(text).is_ok()
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if rest.starts_with("//") || rest.starts_with("#!") {
+            rest = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    rest.starts_with("Experiment") && ron_options().from_str::<Probe>(text).is_ok()
 }
 
 /// The RON text that fixes a parameter at `value`.
 fn edit_for(path: &str, value: f64) -> (String, String) {
-    let value = format!("{value:?}");
-    if path.starts_with("uncertain[") && path.ends_with(']') {
+    // Whole numbers without a decimal point, so that integer fields (`horizon`) accept them.
+    let value = if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value:?}")
+    };
+    let whole_parameter = matches!(
+        super::variant::parse_path(path).as_deref(),
+        Ok([super::variant::Segment::Field(root), super::variant::Segment::Key(_)]) if root == "uncertain"
+    );
+    if whole_parameter {
         // Fixing an uncertain parameter: a one-value distribution keeps its stream, so the
         // other draws of every replication are unchanged.
         (
@@ -287,9 +303,38 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
 
     let folder = file.parent().unwrap_or_else(|| Path::new("."));
     let mut bases: Vec<(PathBuf, RawScenario)> = Vec::new();
-    for name in &raw.scenarios {
+    for (index, name) in raw.scenarios.iter().enumerate() {
+        if raw.scenarios[..index].contains(name) {
+            problems.push(Problem {
+                path: format!("scenarios[{index}]"),
+                message: format!("{name:?} is listed twice: its points could not be told apart"),
+            });
+            continue;
+        }
         let base_file = folder.join(name);
         bases.push((base_file.clone(), parse_file(&base_file)?));
+    }
+    // Parameter names become columns beside the outcomes' columns: they must not collide.
+    for (index, name) in names.iter().enumerate() {
+        let collides = bases
+            .iter()
+            .flat_map(|(_, base)| &base.outcomes)
+            .any(|outcome| {
+                let outcome = outcome.name();
+                name == outcome
+                    || ["mean", "p05", "p50", "p95"]
+                        .iter()
+                        .any(|statistic| *name == format!("{outcome}_{statistic}"))
+            });
+        if collides {
+            problems.push(Problem {
+                path: format!("parameters[{index}].name"),
+                message: format!("{name:?} is also the name of an outcome column; give the parameter another name"),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
     }
     let mut points = Vec::with_capacity(unit_points.len() * bases.len());
     let mut point_problems = Vec::new();
@@ -321,14 +366,14 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            let outcome = set_fields(base.clone(), &borrowed)
-                .map_err(|message| {
-                    vec![Problem {
-                        path: base_file.display().to_string(),
-                        message,
-                    }]
-                })
-                .and_then(validate);
+            // A path that does not fit the base fails at every point alike: report it once.
+            let edited = set_fields(base.clone(), &borrowed).map_err(|message| {
+                invalid(vec![Problem {
+                    path: format!("parameters (base {})", base_file.display()),
+                    message,
+                }])
+            })?;
+            let outcome = validate(edited);
             match outcome {
                 Ok(scenario) => points.push(Point {
                     base: base.name.clone(),

@@ -1,0 +1,262 @@
+//! `manifest.json`: how an output folder was made. secsim's version and git commit, the input
+//! files with their hashes, seed, runs, threads, the command line, the platform, and when the
+//! command started and finished.
+//!
+//! It is the only output file with timestamps or thread counts, so it differs between reruns by
+//! design; every other file stays byte-identical. The library never reads the command line:
+//! the binary passes it, with the start time, in a [`Provenance`]. The finish time is read here,
+//! when the folder is complete, because only the output layer knows that moment.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::output::OutputError;
+use crate::scenario::Scenario;
+use crate::scenario::experiment::Experiment;
+
+/// File name of the manifest in every output folder.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// The git commit secsim was built from (recorded by `build.rs`), or "unknown" when it was not
+/// built from a git checkout.
+pub const GIT_COMMIT: &str = env!("SECSIM_GIT_COMMIT");
+
+/// What the binary knows about the command that the library does not: it is passed down to
+/// every function that writes an output folder.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// The subcommand (`run`, `compare`, `batch`, `sensitivity`, `selftest`).
+    pub command: String,
+    /// The whole command line, program name first (`std::env::args`).
+    pub command_line: Vec<String>,
+    /// When the command started.
+    pub started: SystemTime,
+    /// Input files as named on the command line: the scenario (`run`, `sensitivity`), the
+    /// experiment (`batch`), or every scenario in order (`compare`).
+    pub input_files: Vec<PathBuf>,
+}
+
+impl Provenance {
+    /// The same invocation, for an output folder made from one of its input files (a
+    /// comparison's scenario sub-folder).
+    pub fn for_input(&self, file: &Path) -> Provenance {
+        Provenance {
+            input_files: vec![file.to_path_buf()],
+            ..self.clone()
+        }
+    }
+
+    /// The first input file, if the command named one.
+    pub fn first_input(&self) -> Option<&Path> {
+        self.input_files.first().map(PathBuf::as_path)
+    }
+}
+
+/// One input of an output folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// `scenario` or `experiment`.
+    pub kind: &'static str,
+    /// The file as named on the command line; None when the library was called without one.
+    pub file: Option<PathBuf>,
+    /// The scenario's or experiment's `name`.
+    pub name: String,
+    /// A scenario's hash (SHA-256 of its canonical text), or for an experiment the SHA-256 of
+    /// its design points' scenario hashes, one per line in point order: it changes exactly when
+    /// some point's scenario does.
+    pub hash: String,
+}
+
+impl Input {
+    /// A scenario input.
+    pub fn scenario(file: Option<&Path>, scenario: &Scenario) -> Input {
+        Input {
+            kind: "scenario",
+            file: file.map(Path::to_path_buf),
+            name: scenario.name.clone(),
+            hash: scenario.hash.clone(),
+        }
+    }
+
+    /// An experiment input.
+    pub fn experiment(file: Option<&Path>, experiment: &Experiment) -> Input {
+        let mut hasher = Sha256::new();
+        for point in &experiment.points {
+            hasher.update(point.scenario.hash.as_bytes());
+            hasher.update(b"\n");
+        }
+        Input {
+            kind: "experiment",
+            file: file.map(Path::to_path_buf),
+            name: experiment.name.clone(),
+            hash: hex(&hasher.finalize()),
+        }
+    }
+}
+
+/// What an output folder holds, as the function writing it knows it.
+#[derive(Debug, Clone)]
+pub struct Contents {
+    /// The scenarios or experiment the folder comes from.
+    pub inputs: Vec<Input>,
+    /// The master seed.
+    pub seed: u64,
+    /// Replications per scenario or design point.
+    pub runs: u64,
+    /// Scenarios or design points run, each with `runs` replications.
+    pub points: u64,
+    /// Worker threads actually used.
+    pub threads: usize,
+}
+
+/// Lowercase hex of some bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The manifest document.
+pub fn manifest_json(contents: &Contents, provenance: &Provenance, finished: SystemTime) -> Value {
+    let inputs: Vec<Value> = contents
+        .inputs
+        .iter()
+        .map(|input| {
+            json!({
+                "kind": input.kind,
+                "file": input.file.as_ref().map(|file| file.to_string_lossy().into_owned()),
+                "name": input.name,
+                "hash": input.hash,
+            })
+        })
+        .collect();
+    json!({
+        "secsim_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": GIT_COMMIT,
+        "command": provenance.command,
+        "inputs": inputs,
+        "seed": contents.seed,
+        "runs": contents.runs,
+        "points": contents.points,
+        "threads": contents.threads,
+        "command_line": provenance.command_line,
+        "platform": {
+            "os": std::env::consts::OS,
+            "arch": std::env::consts::ARCH,
+        },
+        "started": rfc3339(provenance.started),
+        "finished": rfc3339(finished),
+    })
+}
+
+/// Writes `manifest.json` into `folder`, finished now.
+pub fn write(
+    folder: &Path,
+    contents: &Contents,
+    provenance: &Provenance,
+) -> Result<(), OutputError> {
+    let path = folder.join(MANIFEST_FILE);
+    let mut text =
+        serde_json::to_string_pretty(&manifest_json(contents, provenance, SystemTime::now()))?;
+    text.push('\n');
+    std::fs::write(&path, text).map_err(OutputError::io(&path, "cannot write"))
+}
+
+/// A time as RFC 3339 in UTC with milliseconds, `2025-05-01T12:34:56.789Z`. Times before 1970
+/// (a badly set clock) follow the proleptic Gregorian calendar like any other.
+pub fn rfc3339(time: SystemTime) -> String {
+    let milliseconds: i128 = match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_millis() as i128,
+        Err(before) => -(before.duration().as_millis() as i128),
+    };
+    let seconds = milliseconds.div_euclid(1000) as i64;
+    let millis = milliseconds.rem_euclid(1000);
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+/// (year, month, day) of a day counted from 1970-01-01, in the proleptic Gregorian calendar
+/// (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms", `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(seconds: u64, millis: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(seconds) + Duration::from_millis(millis)
+    }
+
+    #[test]
+    fn rfc3339_of_known_instants() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        // `date -u -d @951782400`: the leap day of a century year divisible by 400.
+        assert_eq!(rfc3339(at(951_782_400, 0)), "2000-02-29T00:00:00.000Z");
+        assert_eq!(rfc3339(at(1_746_102_896, 789)), "2025-05-01T12:34:56.789Z");
+        assert_eq!(rfc3339(at(4_102_444_799, 999)), "2099-12-31T23:59:59.999Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH - Duration::from_secs(1)),
+            "1969-12-31T23:59:59.000Z"
+        );
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_follows_the_previous_one() {
+        let (mut year, mut month, mut day) = civil_from_days(-1);
+        assert_eq!((year, month, day), (1969, 12, 31));
+        for days in 0..146_097 {
+            let next = civil_from_days(days);
+            let is_leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            let month_length = match month {
+                2 if is_leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            let expected = if day < month_length {
+                (year, month, day + 1)
+            } else if month < 12 {
+                (year, month + 1, 1)
+            } else {
+                (year + 1, 1, 1)
+            };
+            assert_eq!(next, expected, "day {days}");
+            (year, month, day) = next;
+        }
+    }
+
+    #[test]
+    fn the_git_commit_is_a_commit_id_or_unknown() {
+        assert!(
+            GIT_COMMIT == "unknown"
+                || (matches!(GIT_COMMIT.len(), 40 | 64)
+                    && GIT_COMMIT.bytes().all(|byte| byte.is_ascii_hexdigit())),
+            "{GIT_COMMIT}"
+        );
+    }
+}

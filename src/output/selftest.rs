@@ -1,0 +1,136 @@
+//! `secsim selftest`: runs a scenario on one thread and on several, each into a temporary
+//! folder without charts, and checks that the result files are the same bytes. The engine
+//! promises results independent of the thread count (ARCHITECTURE.md, "Determinism"); this
+//! checks the promise on the user's machine and scenario.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::engine::{BLOCK_SIZE, RunPlan};
+use crate::output::OutputError;
+use crate::output::manifest::Provenance;
+use crate::output::results::{
+    self, OUTCOMES_FILE, RunError, RunOptions, SUMMARY_FILE, TIMESERIES_FILE,
+};
+use crate::scenario::Scenario;
+
+/// The files compared, byte for byte.
+pub const COMPARED_FILES: [&str; 3] = [SUMMARY_FILE, TIMESERIES_FILE, OUTCOMES_FILE];
+
+/// One file's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileVerdict {
+    /// The file's name.
+    pub file: &'static str,
+    /// Sizes in bytes on one thread and on several.
+    pub bytes: [u64; 2],
+    /// Whether the two are the same bytes.
+    pub identical: bool,
+}
+
+/// The outcome of a self-test.
+#[derive(Debug, Clone)]
+pub struct SelftestReport {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Seed of both runs.
+    pub seed: u64,
+    /// Replications of each run.
+    pub runs: u64,
+    /// Thread counts of the two runs: 1, then all cores (at least 2).
+    pub threads: [usize; 2],
+    /// One verdict per compared file.
+    pub files: Vec<FileVerdict>,
+}
+
+impl SelftestReport {
+    /// True when every file is identical.
+    pub fn pass(&self) -> bool {
+        self.files.iter().all(|file| file.identical)
+    }
+}
+
+/// Runs `plan` on one thread and on all cores (at least two, so that a one-core machine still
+/// splits the work) and compares the result files.
+pub fn selftest(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    provenance: &Provenance,
+) -> Result<SelftestReport, RunError> {
+    let many = rayon::current_num_threads().max(2);
+    let temporary = tempfile::tempdir().map_err(OutputError::io(
+        &std::env::temp_dir(),
+        "cannot create a temporary folder",
+    ))?;
+    let mut folders = Vec::with_capacity(2);
+    for threads in [1, many] {
+        let options = RunOptions {
+            threads: Some(threads),
+            charts: false,
+        };
+        let folder = temporary.path().join(format!("threads_{threads}"));
+        results::run_to_folder(scenario, plan, options, provenance, &folder)?;
+        folders.push(folder);
+    }
+    let mut files = Vec::with_capacity(COMPARED_FILES.len());
+    for file in COMPARED_FILES {
+        let read = |folder: &Path| {
+            let path = folder.join(file);
+            std::fs::read(&path).map_err(OutputError::io(&path, "cannot read back"))
+        };
+        let one = read(&folders[0])?;
+        let several = read(&folders[1])?;
+        files.push(FileVerdict {
+            file,
+            bytes: [one.len() as u64, several.len() as u64],
+            identical: one == several,
+        });
+    }
+    Ok(SelftestReport {
+        scenario: scenario.name.clone(),
+        seed: plan.seed,
+        runs: plan.runs,
+        threads: [1, many],
+        files,
+    })
+}
+
+/// The report for a reader.
+pub fn render(report: &SelftestReport) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "secsim selftest: {}, {} runs ({} blocks of up to {BLOCK_SIZE}), seed {}, on {} and {} threads",
+        report.scenario,
+        report.runs,
+        report.runs.div_ceil(BLOCK_SIZE),
+        report.seed,
+        report.threads[0],
+        report.threads[1]
+    );
+    for file in &report.files {
+        let _ = writeln!(
+            text,
+            "  {:<16} {}",
+            file.file,
+            if file.identical {
+                format!("identical ({} bytes)", file.bytes[0])
+            } else {
+                format!(
+                    "DIFFERENT ({} bytes on {} thread, {} on {})",
+                    file.bytes[0], report.threads[0], file.bytes[1], report.threads[1]
+                )
+            }
+        );
+    }
+    let _ = writeln!(
+        text,
+        "{}",
+        if report.pass() {
+            "selftest passed: results do not depend on the thread count"
+        } else {
+            "selftest FAILED: results depend on the thread count"
+        }
+    );
+    text
+}
