@@ -289,10 +289,10 @@ fn comparison_report(
     for ((item, folder), _) in compared.iter().zip(folders).zip(written) {
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}/report.html</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td><a href=\"{folder}/report.html\">{folder}/report.html</a></td></tr>",
             escape(&item.scenario.name),
             escape(&item.scenario.description),
-            escape(folder)
+            folder = escape(folder)
         );
     }
     body.push_str("</table><h2>Outcomes</h2><table><tr><th>outcome</th><th>scenario</th><th>mean</th><th>5%</th><th>median</th><th>95%</th><th>difference from the first (95% CI)</th><th>P(higher than the first in the same run)</th></tr>");
