@@ -5,10 +5,12 @@
 //! Scenarios and experiments are in `tests/data/batch/`; experiments that must fail are written
 //! into each test's temporary folder, naming the base scenario by its absolute path.
 
+mod common;
+
+use common::{assert_success, secsim, stderr, stdout};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 /// Outcomes of `tests/data/batch/base.ron`, in file order.
 const OUTCOMES: [&str; 4] = [
@@ -42,33 +44,6 @@ fn shipped(name: &str) -> String {
         .to_str()
         .unwrap()
         .to_owned()
-}
-
-/// Runs the binary in `dir`; its stdout and stderr are pipes.
-fn secsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("cannot start secsim")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status.code(),
-        stdout(output),
-        stderr(output)
-    );
 }
 
 /// `secsim batch EXPERIMENT --out OUT [extra]` in `dir`, which must succeed.

@@ -7,10 +7,13 @@
 //! tags, quoted attributes, only known entities) and their root's width and height. No image or
 //! XML crate is needed.
 
+mod common;
+
+use common::{assert_success, files_under, secsim, secsim_command};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use secsim::scenario::{self, Scenario};
 
@@ -40,53 +43,11 @@ fn path_arg(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
 
-fn secsim_command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_secsim"));
-    command.current_dir(dir).args(args);
-    command
-}
-
-fn secsim(dir: &Path, args: &[&str]) -> Output {
-    secsim_command(dir, args)
-        .output()
-        .expect("cannot start secsim")
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 fn names_in(dir: &Path) -> BTreeSet<String> {
     fs::read_dir(dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
-}
-
-/// Every file under `dir`, by path relative to it, with its bytes.
-fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, files);
-            } else if path.file_name().is_some_and(|name| name != "manifest.json") {
-                // manifest.json holds the run's timestamps and command line by design (the only
-                // output that does): byte comparisons leave it out; tests/selftest.rs checks it.
-                let bytes = fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(dir, dir, &mut files);
-    files
 }
 
 // ---------------------------------------------------------------------------------------------

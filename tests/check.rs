@@ -8,10 +8,13 @@
 //!
 //! and commit the changed `tests/baselines/*.json` with the change that moved them.
 
+mod common;
+
+use common::{secsim, secsim_command as command, stderr, stdout};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -35,30 +38,12 @@ fn arg(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_secsim"));
-    command.current_dir(dir).args(args);
-    command
-}
-
-fn secsim(dir: &Path, args: &[&str]) -> Output {
-    command(dir, args).output().expect("cannot start secsim")
-}
-
 fn spawn(dir: &Path, args: &[&str]) -> Child {
     command(dir, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("cannot start secsim")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn describe(output: &Output) -> String {

@@ -1,6 +1,9 @@
 //! The `secsim` command line: what `run` writes and where, flags, reruns, missing values,
 //! `validate` on several files, and that failures leave results folders alone.
 
+mod common;
+
+use common::{assert_success, stderr};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -38,20 +41,6 @@ fn secsim(dir: &Path, args: &[&str]) -> Output {
         command.arg("--no-charts");
     }
     command.output().expect("cannot start secsim")
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Every file under `dir` (relative path -> bytes).

@@ -21,11 +21,14 @@
 //! `ln` (through the samplers): a mismatch on an unusual platform is worth a look, not a
 //! blind update.
 
+mod common;
+
+use common::{assert_success, files_under, secsim};
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use secsim::engine::{self, Block, RunPlan};
 use secsim::scenario::{self, Scenario};
@@ -57,25 +60,6 @@ fn path_arg(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
 
-fn secsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secsim"))
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("cannot start secsim")
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 fn names_in(dir: &Path) -> BTreeSet<String> {
     fs::read_dir(dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
@@ -85,26 +69,6 @@ fn names_in(dir: &Path) -> BTreeSet<String> {
 
 fn set(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|name| (*name).to_owned()).collect()
-}
-
-/// Every file under `dir`, by path relative to it, with its bytes.
-fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, files);
-            } else if path.file_name().is_some_and(|name| name != "manifest.json") {
-                // manifest.json holds the run's timestamps and command line by design (the only
-                // output that does): byte comparisons leave it out; tests/selftest.rs checks it.
-                let bytes = fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(dir, dir, &mut files);
-    files
 }
 
 fn summary(folder: &Path) -> serde_json::Value {

@@ -2,9 +2,12 @@
 //! several give the same bytes), and the `manifest.json` every output folder gets (run,
 //! compare and each of its scenario folders, batch, sensitivity).
 
+mod common;
+
+use common::{secsim, secsim_command as command};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -38,16 +41,6 @@ fn data(name: &str) -> PathBuf {
 
 fn arg(path: &Path) -> &str {
     path.to_str().unwrap()
-}
-
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_secsim"));
-    command.current_dir(dir).args(args);
-    command
-}
-
-fn secsim(dir: &Path, args: &[&str]) -> Output {
-    command(dir, args).output().expect("cannot start secsim")
 }
 
 fn spawn(dir: &Path, args: &[&str]) -> Child {

@@ -4,10 +4,12 @@
 //! the documented headers and sizes; results do not depend on the thread count; scenarios with
 //! nothing to analyse and too small designs are refused.
 
+mod common;
+
+use common::{assert_success, secsim, stderr};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const PARAMETERS: [&str; 2] = ["rate", "idle"];
 const OUTCOMES: [&str; 2] = ["attacks_total", "stability_final"];
@@ -29,28 +31,6 @@ fn scenario(name: &str) -> String {
         .to_str()
         .unwrap()
         .to_owned()
-}
-
-fn secsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("cannot start secsim")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        stderr(output)
-    );
 }
 
 /// `secsim sensitivity sensitivity.ron --method METHOD --samples S --runs 10 --out OUT [extra]`.

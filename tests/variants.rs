@@ -5,6 +5,9 @@
 //!
 //! Files: `tests/data/variants/` (`base.ron` and variants of it; `bad/` for refusals).
 
+mod common;
+
+use common::{assert_success, stderr, stdout};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -45,24 +48,6 @@ fn secsim(dir: &Path, args: &[&str]) -> Output {
         command.arg("--no-charts");
     }
     command.output().expect("cannot start secsim")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status.code(),
-        stdout(output),
-        stderr(output)
-    );
 }
 
 fn summary_bytes(folder: &Path) -> Vec<u8> {
