@@ -20,6 +20,9 @@ pub enum Command {
     /// Run a scenario's replications and write summary.json, timeseries.csv, outcomes.csv,
     /// charts/, report.html and manifest.json.
     Run(RunArgs),
+    /// Merge the part folders of a sharded run (`run --shard K/M`) or batch into the results a
+    /// single run would have written, byte for byte.
+    Merge(MergeArgs),
     /// Check scenario files without running them; exit 0 when all are valid.
     Validate(ValidateArgs),
     /// Run several scenarios with common random numbers and compare them run by run.
@@ -55,6 +58,59 @@ pub struct RunArgs {
     /// Results folder [default: output/<scenario file stem>].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Skip charts/ and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Compute only shard K of M (K = 1..M) and write a part folder for `secsim merge`. The
+    /// replication blocks are split into M contiguous ranges of nearly equal size.
+    #[arg(long, value_name = "K/M", value_parser = parse_shard, conflicts_with_all = ["precision", "checkpoint_every", "resume"])]
+    pub shard: Option<(u64, u64)>,
+    /// Keep adding blocks of 1000 runs until OUTCOME's mean has this Monte Carlo standard error
+    /// (VALUE in the outcome's unit, or VALUE% of the mean); repeatable, every one must be met.
+    /// `--runs` is then the cap.
+    #[arg(long, value_name = "OUTCOME=VALUE[%]")]
+    pub precision: Vec<String>,
+    /// Write a checkpoint every N replications (rounded up to whole blocks of 1000), so that a
+    /// killed run can go on with `--resume`. Ctrl-C and SIGTERM always write one.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub checkpoint_every: Option<u64>,
+    /// Continue an interrupted run from its checkpoint (`<out>.checkpoint`); give the same
+    /// scenario, --seed, --runs and --precision as the interrupted command.
+    #[arg(long)]
+    pub resume: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Parses `K/M` with 1 <= K <= M.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, m)| Some((k.trim().parse::<u64>().ok()?, m.trim().parse::<u64>().ok()?)));
+    match parsed {
+        Some((k, m)) if (1..=m).contains(&k) && m <= MAX_SHARDS => Ok((k, m)),
+        _ => Err(format!(
+            "expected K/M with 1 <= K <= M <= {MAX_SHARDS}, e.g. 3/8, got {text:?}"
+        )),
+    }
+}
+
+/// Most shards a run or batch can be split into.
+const MAX_SHARDS: u64 = 100_000;
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Part folders written by `run --shard K/M` (or `batch --shard K/M`), all M of them, in
+    /// any order.
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Results folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Worker threads for charts [default: one per core].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,

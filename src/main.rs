@@ -4,22 +4,26 @@ mod cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
 use clap::Parser;
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use cli::{
-    BaselineArgs, BatchArgs, CheckArgs, Cli, Command, CompareArgs, FormatArg, MethodArg, ModeArg,
-    RunArgs, SelftestArgs, SensitivityArgs, ValidateArgs,
+    BaselineArgs, BatchArgs, CheckArgs, Cli, Command, CompareArgs, FormatArg, MergeArgs, MethodArg,
+    ModeArg, RunArgs, SelftestArgs, SensitivityArgs, ValidateArgs,
 };
-use secsim::engine::RunPlan;
+use secsim::engine::{BLOCK_SIZE, PrecisionTarget, RunPlan, Shard};
 use secsim::output::baseline;
 use secsim::output::batch;
 use secsim::output::check::{self, CheckOptions, Mode};
 use secsim::output::compare::{self, Compared};
 use secsim::output::manifest::Provenance;
-use secsim::output::results::{self, RunOptions};
+use secsim::output::part::{self, Merged};
+use secsim::output::results::{self, RunControl, RunError, RunOptions};
 use secsim::output::selftest;
 use secsim::output::sensitivity::{self, Method, OutcomeIndices, SensitivityPlan};
 use secsim::output::table;
@@ -34,6 +38,8 @@ const DEFAULT_SEED: u64 = 1;
 const EXIT_CHECK_FAILED: u8 = 1;
 /// Exit code for bad usage or input (clap uses it for usage errors too).
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     // Read before anything else, for manifest.json: the library reads neither the clock nor
@@ -42,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args, started_at),
+        Command::Merge(args) => merge(args, started_at),
         Command::Validate(args) => validate(args),
         Command::Compare(args) => compare(args, started_at),
         Command::Batch(args) => batch(args, started_at),
@@ -101,8 +108,68 @@ fn run(args: RunArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
         charts: !args.no_charts,
     };
     let provenance = provenance("run", started_at, std::slice::from_ref(&args.scenario));
-    let written = results::run_to_folder(&scenario, &plan, options, &provenance, &destination)
-        .with_context(|| format!("cannot write results to {}", destination.display()))?;
+    let context = || format!("cannot write results to {}", destination.display());
+    if let Some((index, count)) = args.shard {
+        let shard = Shard::new(index, count).context("--shard K/M needs 1 <= K <= M")?;
+        let blocks = shard.range(plan.n_blocks());
+        let folder = part::run_part(&scenario, &plan, shard, options, &provenance, &destination)
+            .with_context(context)?;
+        println!(
+            "shard {index}/{count} of {} ({} runs, seed {}): runs {} to {} in {:.2} s",
+            scenario.name,
+            plan.runs,
+            plan.seed,
+            (blocks.start * BLOCK_SIZE).min(plan.runs),
+            (blocks.end * BLOCK_SIZE).min(plan.runs),
+            started.elapsed().as_secs_f64()
+        );
+        println!("part written to {}", folder.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let precision = args
+        .precision
+        .iter()
+        .map(|text| PrecisionTarget::parse(&scenario, text))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(anyhow::Error::msg)?;
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // The first signal asks for a checkpoint at the next block; a second one, while the
+        // first is being honoured, ends the process at once.
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(EXIT_INTERRUPTED),
+            Arc::clone(&interrupt),
+        )?;
+        signal_hook::flag::register(signal, Arc::clone(&interrupt))?;
+    }
+    let bar = progress_bar(plan.runs, args.quiet);
+    let progress = |done| bar.set_position(done);
+    let control = RunControl {
+        precision,
+        checkpoint_every_blocks: args.checkpoint_every.map(|runs| runs.div_ceil(BLOCK_SIZE)),
+        resume: args.resume,
+        interrupt: Some(&interrupt),
+        progress: Some(&progress),
+    };
+    let written = match results::run_controlled(
+        &scenario,
+        &plan,
+        options,
+        &control,
+        &provenance,
+        &destination,
+    ) {
+        Ok(written) => written,
+        Err(error @ RunError::Interrupted { .. }) => {
+            bar.abandon();
+            eprintln!("{error}");
+            eprintln!("resume with: {}", resume_command());
+            return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        }
+        Err(error) => return Err(error).with_context(context),
+    };
+    bar.finish_and_clear();
     let elapsed = started.elapsed();
     let threads_used = threads.unwrap_or_else(rayon::current_num_threads);
     print!(
@@ -115,7 +182,53 @@ fn run(args: RunArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
             elapsed
         )
     );
+    if !control.precision.is_empty() {
+        println!(
+            "stopped after {} of at most {} runs: {}",
+            written.aggregate.runs,
+            plan.runs,
+            written.stop.describe()
+        );
+    }
     println!("results in {}", written.folder.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// This command line with `--resume`, quoted for a POSIX shell where needed.
+fn resume_command() -> String {
+    let mut words: Vec<String> = std::env::args().collect();
+    if !words.iter().any(|word| word == "--resume") {
+        words.push("--resume".to_owned());
+    }
+    let quote = |word: &String| {
+        let plain = word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=%:,+@".contains(c));
+        if plain && !word.is_empty() {
+            word.clone()
+        } else {
+            format!("'{}'", word.replace('\'', r"'\''"))
+        }
+    };
+    words.iter().map(quote).collect::<Vec<_>>().join(" ")
+}
+
+fn merge(args: MergeArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
+    let options = RunOptions {
+        threads: args.threads.map(usize::from),
+        charts: !args.no_charts,
+    };
+    let provenance = provenance("merge", started_at, &args.parts);
+    let merged = part::merge(&args.parts, options, &provenance, &args.out)
+        .with_context(|| format!("cannot merge into {}", args.out.display()))?;
+    match merged {
+        Merged::Run(written) => println!(
+            "merged {} parts: {} runs; results in {}",
+            args.parts.len(),
+            written.aggregate.runs,
+            written.folder.display()
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -333,8 +333,10 @@ pub fn measure(
         pool.install(|| engine::run(scenario, plan, |block| outcome_writer.write_block(block)))?;
     let outcomes = outcome_writer.finish()?.hex();
 
-    let summary_text = summary_for_digest(&summary::summary_json(scenario, plan.seed, &aggregate))
-        .map_err(OutputError::from)?;
+    let summary_text = summary_for_digest(&summary::summary_json(
+        scenario, plan.seed, &aggregate, None,
+    ))
+    .map_err(OutputError::from)?;
     let summary_digest = hex(&Sha256::digest(summary_text.as_bytes()));
 
     let mut timeseries_hasher = HashingWriter::default();

@@ -1,6 +1,7 @@
 //! `outcomes.csv`: one row per replication, streamed block by block as the engine finishes them.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 
 use crate::engine::Block;
 use crate::output::{OutputError, format_number};
@@ -25,6 +26,13 @@ impl<W: Write> OutcomeWriter<W> {
         Ok(OutcomeWriter { csv })
     }
 
+    /// Continues a file whose header and earlier rows are already written (a resumed run).
+    pub fn continuing(writer: W) -> Self {
+        OutcomeWriter {
+            csv: csv::Writer::from_writer(writer),
+        }
+    }
+
     /// Appends one block's rows; a missing value is an empty field.
     pub fn write_block(&mut self, block: &Block) -> Result<(), OutputError> {
         for (run, values) in block.rows() {
@@ -44,5 +52,17 @@ impl<W: Write> OutcomeWriter<W> {
         self.csv
             .into_inner()
             .map_err(|error| OutputError::Csv(csv::Error::from(error.into_error())))
+    }
+}
+
+impl OutcomeWriter<BufWriter<File>> {
+    /// Writes every row so far through to the disk and returns the file's length, for a
+    /// checkpoint.
+    pub fn sync(&mut self) -> Result<u64, OutputError> {
+        self.csv.flush().map_err(csv::Error::from)?;
+        let file = self.csv.get_ref().get_ref();
+        let synced = file.sync_data().and_then(|()| file.metadata());
+        let metadata = synced.map_err(|error| OutputError::Csv(csv::Error::from(error)))?;
+        Ok(metadata.len())
     }
 }

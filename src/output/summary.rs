@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::Aggregate;
+use crate::engine::{Aggregate, PrecisionTarget, StopReason};
 use crate::scenario::Scenario;
 use crate::stats::{QUANTILE_RELATIVE_ACCURACY, Summary};
 
@@ -32,8 +32,42 @@ pub fn summary_object(summary: &Summary) -> Value {
     Value::Object(object)
 }
 
-/// The whole `summary.json` document.
-pub fn summary_json(scenario: &Scenario, seed: u64, aggregate: &Aggregate) -> Value {
+/// Why a `--precision` run stopped, for `summary.json`.
+pub struct Stopping<'a> {
+    pub reason: StopReason,
+    pub run_cap: u64,
+    pub targets: &'a [PrecisionTarget],
+}
+
+impl Stopping<'_> {
+    fn to_json(&self, aggregate: &Aggregate) -> Value {
+        let targets: Vec<Value> = self
+            .targets
+            .iter()
+            .map(|target| {
+                json!({
+                    "outcome": target.name,
+                    "target": target.tolerance.to_string(),
+                    "standard_error": number(target.standard_error(aggregate)),
+                    "met": target.met(aggregate),
+                })
+            })
+            .collect();
+        json!({
+            "reason": self.reason.describe(),
+            "run_cap": self.run_cap,
+            "precision": targets,
+        })
+    }
+}
+
+/// The whole `summary.json` document; `stopping` only for a run with `--precision`.
+pub fn summary_json(
+    scenario: &Scenario,
+    seed: u64,
+    aggregate: &Aggregate,
+    stopping: Option<&Stopping>,
+) -> Value {
     let outcomes: Map<String, Value> = scenario
         .outcomes
         .iter()
@@ -57,7 +91,7 @@ pub fn summary_json(scenario: &Scenario, seed: u64, aggregate: &Aggregate) -> Va
             (event.name.clone(), value)
         })
         .collect();
-    json!({
+    let mut document = json!({
         "scenario": scenario.name,
         "scenario_hash": scenario.hash,
         "seed": seed,
@@ -66,7 +100,11 @@ pub fn summary_json(scenario: &Scenario, seed: u64, aggregate: &Aggregate) -> Va
         "quantile_relative_accuracy": QUANTILE_RELATIVE_ACCURACY,
         "outcomes": outcomes,
         "events": events,
-    })
+    });
+    if let (Some(stopping), Value::Object(map)) = (stopping, &mut document) {
+        map.insert("stopping".into(), stopping.to_json(aggregate));
+    }
+    document
 }
 
 /// `summary.json` as text, with a trailing newline.
@@ -74,8 +112,10 @@ pub fn render(
     scenario: &Scenario,
     seed: u64,
     aggregate: &Aggregate,
+    stopping: Option<&Stopping>,
 ) -> Result<String, serde_json::Error> {
-    let mut text = serde_json::to_string_pretty(&summary_json(scenario, seed, aggregate))?;
+    let document = summary_json(scenario, seed, aggregate, stopping);
+    let mut text = serde_json::to_string_pretty(&document)?;
     text.push('\n');
     Ok(text)
 }

@@ -3,6 +3,7 @@
 //! Invariant: memory does not grow with the number of replications, and merging the same blocks
 //! in the same order gives the same bits. stats knows nothing of files or charts.
 
+use serde::{Deserialize, Serialize};
 use sketches_ddsketch::{Config, DDSketch};
 
 /// Relative accuracy of every reported quantile: a sketch quantile q̂ of a sample quantile q
@@ -19,7 +20,7 @@ pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
 /// Count, mean and sum of squared deviations, merged with Chan et al.'s pairwise update so that
 /// block summaries combine without the cancellation of a raw sum of squares.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Moments {
     pub count: u64,
     pub mean: f64,
@@ -80,7 +81,7 @@ impl Moments {
 }
 
 /// Moments plus a quantile sketch of one quantity.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Distribution {
     pub moments: Moments,
     sketch: DDSketch,
@@ -125,6 +126,12 @@ impl Distribution {
     /// Adds another distribution's values to this one.
     pub fn merge(&mut self, other: &Distribution) {
         self.moments.merge(&other.moments);
+        self.merge_quantiles(other);
+    }
+
+    /// Adds another distribution's quantile sketch, not its moments. Sketch bins are counts, so
+    /// unlike moments they merge to the same result in any grouping and order.
+    pub fn merge_quantiles(&mut self, other: &Distribution) {
         self.whole_numbers &= other.whole_numbers;
         // Both sketches are built from the same Config, so merging cannot fail.
         let _ = self.sketch.merge(&other.sketch);
@@ -181,7 +188,7 @@ pub struct Summary {
 }
 
 /// How often an event fired and when.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventCounts {
     pub runs: u64,
     /// `fired_in_month[m]`: replications in which the event fired in month m.

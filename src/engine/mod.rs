@@ -6,7 +6,14 @@
 //! any number of threads. The engine does no I/O: per-replication outcome rows are handed, block
 //! by block and in order, to a sink the caller provides.
 
+mod shard;
+mod stopping;
+
+pub use shard::{Partial, PartialError, Shard, merge_partials};
+pub use stopping::{PrecisionTarget, StopReason, Tolerance, all_met};
+
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{RunOutput, Workspace, simulate};
 use crate::scenario::Scenario;
@@ -21,7 +28,7 @@ pub const BLOCK_SIZE: u64 = 1000;
 const BLOCKS_IN_FLIGHT_PER_THREAD: usize = 4;
 
 /// Summaries of a set of replications.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Aggregate {
     pub runs: u64,
     /// Per series and month: `series[series_index * horizon + month]`.
@@ -71,6 +78,17 @@ impl Aggregate {
         for (counts, &month) in self.events.iter_mut().zip(&output.event_months) {
             counts.add(month);
         }
+    }
+
+    /// Every distribution, series first, then outcomes: the order in which [`Partial`] keeps
+    /// block moments.
+    pub(crate) fn distributions_mut(&mut self) -> impl Iterator<Item = &mut Distribution> {
+        self.series.iter_mut().chain(self.outcomes.iter_mut())
+    }
+
+    /// [`Aggregate::distributions_mut`], read-only.
+    pub(crate) fn distributions(&self) -> impl Iterator<Item = &Distribution> {
+        self.series.iter().chain(self.outcomes.iter())
     }
 
     /// Adds a later block's summaries to this one.
@@ -216,24 +234,78 @@ pub fn run_summarising<E>(
     summaries: Summaries,
     mut sink: impl FnMut(&Block) -> Result<(), E>,
 ) -> Result<Aggregate, E> {
-    let wave = (rayon::current_num_threads() * BLOCKS_IN_FLIGHT_PER_THREAD) as u64;
     let mut total = Aggregate::with_summaries(scenario, summaries);
-    let mut next_block = 0;
-    while next_block < plan.n_blocks() {
-        let wave_end = (next_block + wave).min(plan.n_blocks());
-        let results: Vec<(Aggregate, Block)> = (next_block..wave_end)
+    run_blocks(
+        scenario,
+        plan,
+        summaries,
+        0..plan.n_blocks(),
+        &mut total,
+        |block, _| {
+            sink(&block.rows)?;
+            Ok(Next::Continue)
+        },
+    )?;
+    Ok(total)
+}
+
+/// One finished block, as [`run_blocks`] hands it on.
+#[derive(Debug, Clone)]
+pub struct BlockResult {
+    /// The block's index; its replications are `index * BLOCK_SIZE..`.
+    pub index: u64,
+    /// This block's summaries alone.
+    pub aggregate: Aggregate,
+    /// Its per-replication outcomes.
+    pub rows: Block,
+    /// True for the last block simulated in parallel with it: stopping here wastes no work.
+    pub ends_wave: bool,
+}
+
+/// Whether [`run_blocks`] goes on after a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    Continue,
+    Stop,
+}
+
+/// Runs the blocks `blocks` of `plan` on the current rayon pool and merges each, in block order,
+/// into `total`. After each merge `on_block` sees the block and the running total; when it says
+/// [`Next::Stop`] no later block is merged or handed on (blocks already simulated in parallel are
+/// dropped), so where a run stops depends only on the blocks before it, never on threads.
+pub fn run_blocks<E>(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    summaries: Summaries,
+    blocks: std::ops::Range<u64>,
+    total: &mut Aggregate,
+    mut on_block: impl FnMut(&BlockResult, &Aggregate) -> Result<Next, E>,
+) -> Result<(), E> {
+    let wave = (rayon::current_num_threads() * BLOCKS_IN_FLIGHT_PER_THREAD) as u64;
+    let mut next_block = blocks.start;
+    while next_block < blocks.end {
+        let wave_end = (next_block + wave).min(blocks.end);
+        let results: Vec<BlockResult> = (next_block..wave_end)
             .into_par_iter()
-            .map_init(Workspace::default, |workspace, block| {
-                simulate_block(scenario, plan, summaries, block, workspace)
+            .map_init(Workspace::default, |workspace, index| {
+                let (aggregate, rows) = simulate_block(scenario, plan, summaries, index, workspace);
+                BlockResult {
+                    index,
+                    aggregate,
+                    rows,
+                    ends_wave: index + 1 == wave_end,
+                }
             })
             .collect();
-        for (aggregate, rows) in &results {
-            total.merge(aggregate);
-            sink(rows)?;
+        for block in &results {
+            total.merge(&block.aggregate);
+            if on_block(block, total)? == Next::Stop {
+                return Ok(());
+            }
         }
         next_block = wave_end;
     }
-    Ok(total)
+    Ok(())
 }
 
 /// [`run`] on a dedicated pool of `threads` threads (all cores when `None`).

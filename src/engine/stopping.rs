@@ -1,0 +1,137 @@
+//! Adaptive run counts: stop adding blocks once every named outcome's mean is known to the
+//! precision asked for.
+//!
+//! The rule reads the running total after each whole block, in block order, so the stopping
+//! point is a function of the seed and the scenario alone, never of the thread count.
+
+use std::fmt;
+
+use super::Aggregate;
+use crate::scenario::Scenario;
+
+/// How precisely an outcome's mean must be known: a bound on its Monte Carlo standard error
+/// (sd / sqrt(n)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tolerance {
+    /// In the outcome's own unit.
+    Absolute(f64),
+    /// As a fraction of the absolute value of the mean (written `2%` on the command line, held
+    /// as 0.02).
+    Relative(f64),
+}
+
+/// One `--precision OUTCOME=VALUE` request, the outcome resolved to its index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrecisionTarget {
+    pub outcome: usize,
+    pub name: String,
+    pub tolerance: Tolerance,
+}
+
+/// Why a run ended where it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// Every `--precision` target was met.
+    PrecisionMet,
+    /// The run count (the cap, with `--precision`) was reached.
+    RunsReached,
+    /// Stopped on request (Ctrl-C or SIGTERM); a checkpoint holds the work done.
+    Interrupted,
+}
+
+impl StopReason {
+    /// The words `summary.json` and the command use.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::PrecisionMet => "precision reached",
+            StopReason::RunsReached => "run cap reached",
+            StopReason::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Tolerance::Absolute(value) => write!(f, "{value}"),
+            Tolerance::Relative(fraction) => write!(f, "{}%", fraction * 100.0),
+        }
+    }
+}
+
+impl fmt::Display for PrecisionTarget {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}={}", self.name, self.tolerance)
+    }
+}
+
+impl PrecisionTarget {
+    /// Parses `OUTCOME=VALUE` (absolute) or `OUTCOME=VALUE%` (relative) against `scenario`'s
+    /// outcomes. The error says what would be valid.
+    pub fn parse(scenario: &Scenario, text: &str) -> Result<PrecisionTarget, String> {
+        let Some((name, value)) = text.split_once('=') else {
+            return Err(format!(
+                "--precision {text:?}: expected OUTCOME=VALUE (standard error in the outcome's unit) or OUTCOME=VALUE% (relative to the mean)"
+            ));
+        };
+        let name = name.trim();
+        let Some(outcome) = scenario.outcomes.iter().position(|o| o.name == name) else {
+            let known: Vec<String> = scenario
+                .outcomes
+                .iter()
+                .map(|o| format!("{:?}", o.name))
+                .collect();
+            return Err(format!(
+                "--precision {text:?}: unknown outcome {name:?} (outcomes: {})",
+                known.join(", ")
+            ));
+        };
+        let value = value.trim();
+        let (number, relative) = match value.strip_suffix('%') {
+            Some(number) => (number.trim(), true),
+            None => (value, false),
+        };
+        let parsed = number
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0);
+        let Some(parsed) = parsed else {
+            return Err(format!(
+                "--precision {text:?}: {number:?} is not a positive finite number"
+            ));
+        };
+        let tolerance = if relative {
+            Tolerance::Relative(parsed / 100.0)
+        } else {
+            Tolerance::Absolute(parsed)
+        };
+        Ok(PrecisionTarget {
+            outcome,
+            name: name.to_owned(),
+            tolerance,
+        })
+    }
+
+    /// The outcome's standard error in `aggregate`, None while fewer than two runs have a value.
+    pub fn standard_error(&self, aggregate: &Aggregate) -> Option<f64> {
+        let moments = aggregate.outcomes.get(self.outcome)?.moments;
+        (moments.count >= 2).then(|| moments.mcse())
+    }
+
+    /// True when `aggregate` knows the outcome's mean to this precision.
+    pub fn met(&self, aggregate: &Aggregate) -> bool {
+        let Some(error) = self.standard_error(aggregate) else {
+            return false;
+        };
+        let mean = aggregate.outcomes[self.outcome].moments.mean;
+        match self.tolerance {
+            Tolerance::Absolute(bound) => error <= bound,
+            Tolerance::Relative(fraction) => error <= fraction * mean.abs(),
+        }
+    }
+}
+
+/// True when every target is met (and there is at least one).
+pub fn all_met(targets: &[PrecisionTarget], aggregate: &Aggregate) -> bool {
+    !targets.is_empty() && targets.iter().all(|target| target.met(aggregate))
+}
