@@ -164,6 +164,10 @@ pub struct BatchArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Run only shard K of M of the design points (K = 1..M, contiguous ranges of nearly equal
+    /// size) and write a part folder for `secsim merge`.
+    #[arg(long, value_name = "K/M", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
 }
 
 /// Sensitivity analysis methods.
@@ -205,6 +209,10 @@ pub struct SensitivityArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Run only shard K of M of the design points (K = 1..M, contiguous ranges of nearly equal
+    /// size) and write a part folder for `secsim merge`.
+    #[arg(long, value_name = "K/M", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Args)]

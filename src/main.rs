@@ -228,6 +228,13 @@ fn merge(args: MergeArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
             written.aggregate.runs,
             written.folder.display()
         ),
+        Merged::Batch(written) => println!(
+            "merged {} parts: {} points, {} replications; results in {}",
+            args.parts.len(),
+            written.points,
+            written.replications,
+            written.folder.display()
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -364,9 +371,34 @@ fn batch(args: BatchArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
         experiment.points.len(),
         experiment.runs
     );
-    let bar = progress_bar(total, args.quiet);
     let started = Instant::now();
     let provenance = provenance("batch", started_at, std::slice::from_ref(&args.experiment));
+    if let Some((index, count)) = args.shard {
+        let shard = Shard::new(index, count).context("--shard K/M needs 1 <= K <= M")?;
+        let points = shard.range(experiment.points.len() as u64);
+        let bar = progress_bar((points.end - points.start) * experiment.runs, args.quiet);
+        let folder = batch::batch_part(
+            &experiment,
+            shard,
+            options,
+            &provenance,
+            &destination,
+            |done, _| bar.set_position(done),
+        )
+        .with_context(|| format!("cannot write the part to {}", destination.display()))?;
+        bar.finish_and_clear();
+        println!(
+            "shard {index}/{count} of {}: points {} to {} of {} in {:.2} s",
+            experiment.name,
+            points.start,
+            points.end,
+            experiment.points.len(),
+            started.elapsed().as_secs_f64()
+        );
+        println!("part written to {}", folder.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bar = progress_bar(total, args.quiet);
     let written = batch::batch_to_folder(
         &experiment,
         options,

@@ -9,6 +9,11 @@
 //! - `part.bin`: the shard's summaries, with each block's own moments ([`engine::Partial`]);
 //! - `outcomes.csv`: the shard's rows of the run's `outcomes.csv`, header included;
 //! - `manifest.json`.
+//!
+//! A batch is sharded by design points instead (`secsim batch --shard K/M`); each point is run
+//! whole in one part, so its summaries are already final. A batch part holds `layout.json` (what
+//! the merged tables and charts need of the experiment), `part.bin` (its points' summaries), and
+//! its rows of `experiments.csv` and `runs.csv`.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -17,6 +22,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{self, Aggregate, Next, Partial, RunPlan, Shard, Summaries};
+use crate::output::batch::{
+    self, EXPERIMENTS_FILE, Layout, PointSummaries, RUNS_FILE, WrittenBatch,
+};
 use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::outcomes::OutcomeWriter;
 use crate::output::results::{self, OUTCOMES_FILE, RunError, RunOptions, SUMMARY_FILE, WrittenRun};
@@ -27,6 +35,8 @@ use crate::scenario::{self, Scenario};
 pub const PART_FILE: &str = "part.json";
 pub const STATE_FILE: &str = "part.bin";
 pub const SCENARIO_FILE: &str = "scenario.ron";
+/// A batch part's stand-in for the scenario: the experiment's [`batch::Layout`].
+pub const LAYOUT_FILE: &str = "layout.json";
 
 /// Bumped whenever a part's layout changes.
 const FORMAT: u32 = 1;
@@ -48,6 +58,32 @@ pub struct PartInfo {
     pub shards: u64,
     /// Blocks (run) or design points (batch) in this part: `[first, end)`.
     pub items: [u64; 2],
+}
+
+impl PartInfo {
+    /// The description of shard `shard` of a `kind` (`run` or `batch`) covering `items`.
+    pub fn new(
+        kind: &str,
+        name: &str,
+        hash: &str,
+        seed: u64,
+        runs: u64,
+        shard: Shard,
+        items: std::ops::Range<u64>,
+    ) -> PartInfo {
+        PartInfo {
+            format: FORMAT,
+            kind: kind.to_owned(),
+            secsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+            name: name.to_owned(),
+            hash: hash.to_owned(),
+            seed,
+            runs,
+            shard: shard.index,
+            shards: shard.count,
+            items: [items.start, items.end],
+        }
+    }
 }
 
 /// Why parts cannot be merged.
@@ -134,24 +170,17 @@ pub fn run_part(
     })?;
     outcome_writer.finish()?;
 
-    let info = PartInfo {
-        format: FORMAT,
-        kind: "run".to_owned(),
-        secsim_version: env!("CARGO_PKG_VERSION").to_owned(),
-        name: scenario.name.clone(),
-        hash: scenario.hash.clone(),
-        seed: plan.seed,
-        runs: plan.runs,
-        shard: shard.index,
-        shards: shard.count,
-        items: [blocks.start, blocks.end],
-    };
-    write_part_files(
-        &staged,
-        &info,
-        &scenario::canonical_text(&scenario.raw),
-        &partial,
-    )?;
+    let info = PartInfo::new(
+        "run",
+        &scenario.name,
+        &scenario.hash,
+        plan.seed,
+        plan.runs,
+        shard,
+        blocks,
+    );
+    let source = scenario::canonical_text(&scenario.raw);
+    write_part_files(&staged, &info, SCENARIO_FILE, &source, &partial)?;
     let contents = Contents {
         inputs: vec![Input::scenario(provenance.first_input(), scenario)],
         seed: plan.seed,
@@ -163,13 +192,15 @@ pub fn run_part(
     Ok(staged.commit()?)
 }
 
-fn write_part_files<T: Serialize>(
+/// Writes a part's `part.json`, its input (`source_name`) and its summaries.
+pub(crate) fn write_part_files<T: Serialize>(
     staged: &StagedDir,
     info: &PartInfo,
+    source_name: &str,
     source: &str,
     state: &T,
 ) -> Result<(), OutputError> {
-    let scenario_path = staged.path().join(SCENARIO_FILE);
+    let scenario_path = staged.path().join(source_name);
     fs::write(&scenario_path, source).map_err(OutputError::io(&scenario_path, "cannot write"))?;
     let state_path = staged.path().join(STATE_FILE);
     let bytes = postcard::to_stdvec(state).map_err(|error| OutputError::Io {
@@ -277,7 +308,7 @@ fn read_infos(folders: &[PathBuf]) -> Result<Vec<(PathBuf, PartInfo)>, MergeErro
     Ok(parts)
 }
 
-fn read_state<T: for<'de> Deserialize<'de>>(folder: &Path) -> Result<T, MergeError> {
+pub(crate) fn read_state<T: for<'de> Deserialize<'de>>(folder: &Path) -> Result<T, MergeError> {
     let path = folder.join(STATE_FILE);
     let bytes = fs::read(&path).map_err(OutputError::io(&path, "cannot read"))?;
     postcard::from_bytes(&bytes).map_err(|error| MergeError::Unreadable {
@@ -305,6 +336,7 @@ fn read_scenario(folder: &Path, info: &PartInfo) -> Result<Scenario, MergeError>
 /// What a merge wrote.
 pub enum Merged {
     Run(WrittenRun),
+    Batch(WrittenBatch),
 }
 
 /// Merges the part folders `folders` (in any order) into the results folder `destination`.
@@ -315,7 +347,76 @@ pub fn merge(
     destination: &Path,
 ) -> Result<Merged, MergeError> {
     let parts = read_infos(folders)?;
-    merge_run(&parts, options, provenance, destination).map(Merged::Run)
+    match parts[0].1.kind.as_str() {
+        "batch" => merge_batch(&parts, options, provenance, destination).map(Merged::Batch),
+        "run" => merge_run(&parts, options, provenance, destination).map(Merged::Run),
+        other => Err(MergeError::Unreadable {
+            file: parts[0].0.join(PART_FILE),
+            cause: format!(
+                "unknown part kind {other:?} (this secsim merges \"run\" and \"batch\")"
+            ),
+        }),
+    }
+}
+
+fn merge_batch(
+    parts: &[(PathBuf, PartInfo)],
+    options: RunOptions,
+    provenance: &Provenance,
+    destination: &Path,
+) -> Result<WrittenBatch, MergeError> {
+    let (first_folder, first) = &parts[0];
+    let layout_path = first_folder.join(LAYOUT_FILE);
+    let text =
+        fs::read_to_string(&layout_path).map_err(OutputError::io(&layout_path, "cannot read"))?;
+    let layout: Layout = serde_json::from_str(&text).map_err(|error| MergeError::Unreadable {
+        file: layout_path.clone(),
+        cause: error.to_string(),
+    })?;
+    if layout.hash != first.hash {
+        return Err(MergeError::Inconsistent {
+            file: layout_path,
+            cause: format!("hash {} where part.json says {}", layout.hash, first.hash),
+        });
+    }
+    let mut summaries: PointSummaries = Vec::with_capacity(layout.points.len());
+    let mut next = 0;
+    for (folder, info) in parts {
+        let part: PointSummaries = read_state(folder)?;
+        if info.items[0] != next || part.len() as u64 != info.items[1] - info.items[0] {
+            return Err(MergeError::Inconsistent {
+                file: folder.join(STATE_FILE),
+                cause: format!(
+                    "{} points where part.json says {:?}",
+                    part.len(),
+                    info.items
+                ),
+            });
+        }
+        next = info.items[1];
+        summaries.extend(part);
+    }
+    if next != layout.points.len() as u64 {
+        return Err(MergeError::Inconsistent {
+            file: first_folder.join(PART_FILE),
+            cause: format!("the parts hold {next} of {} points", layout.points.len()),
+        });
+    }
+    let pool = results::thread_pool(options.threads)?;
+    let staged = StagedDir::new(destination, EXPERIMENTS_FILE)?;
+    for table in [EXPERIMENTS_FILE, RUNS_FILE] {
+        let files: Vec<PathBuf> = parts.iter().map(|(folder, _)| folder.join(table)).collect();
+        concatenate_rows(&files, &staged.path().join(table))?;
+    }
+    let input = Input {
+        kind: "experiment",
+        file: provenance.first_input().map(Path::to_path_buf),
+        name: layout.name.clone(),
+        hash: layout.hash.clone(),
+    };
+    Ok(batch::finish_folder(
+        staged, &layout, &summaries, input, options, &pool, provenance,
+    )?)
 }
 
 fn merge_run(
@@ -379,7 +480,7 @@ fn merge_run(
 }
 
 /// Writes the header of the first file, then every file's rows after its header, in order.
-fn concatenate_rows(files: &[PathBuf], destination: &Path) -> Result<(), OutputError> {
+pub(crate) fn concatenate_rows(files: &[PathBuf], destination: &Path) -> Result<(), OutputError> {
     let output =
         File::create(destination).map_err(OutputError::io(destination, "cannot create"))?;
     let mut output = BufWriter::new(output);

@@ -175,7 +175,7 @@ impl Distribution {
 }
 
 /// Summary statistics of one quantity; `None` where no replication had a value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub n: u64,
     pub mean: Option<f64>,
