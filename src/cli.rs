@@ -81,6 +81,13 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Replace the results folder even if it holds results of another scenario or experiment.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
+    /// longer than this many hours.
+    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
+    pub max_hours: f64,
 }
 
 /// Parses `K/M` with 1 <= K <= M.
@@ -93,6 +100,14 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
         _ => Err(format!(
             "expected K/M with 1 <= K <= M <= {MAX_SHARDS}, e.g. 3/8, got {text:?}"
         )),
+    }
+}
+
+/// Parses a positive, finite number of hours.
+fn parse_hours(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(hours) if hours.is_finite() && hours > 0.0 => Ok(hours),
+        _ => Err(format!("expected a positive number of hours, got {text:?}")),
     }
 }
 
@@ -114,6 +129,13 @@ pub struct MergeArgs {
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,
+    /// Replace the results folder even if it holds results of another scenario or experiment.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
+    /// longer than this many hours.
+    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
+    pub max_hours: f64,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +168,13 @@ pub struct CompareArgs {
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,
+    /// Replace the results folder even if it holds results of another scenario or experiment.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
+    /// longer than this many hours.
+    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
+    pub max_hours: f64,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +197,13 @@ pub struct BatchArgs {
     /// size) and write a part folder for `secsim merge`.
     #[arg(long, value_name = "K/M", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
+    /// Replace the results folder even if it holds results of another scenario or experiment.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
+    /// longer than this many hours.
+    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
+    pub max_hours: f64,
 }
 
 /// Sensitivity analysis methods.
@@ -213,6 +249,13 @@ pub struct SensitivityArgs {
     /// size) and write a part folder for `secsim merge`.
     #[arg(long, value_name = "K/M", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
+    /// Replace the results folder even if it holds results of another scenario or experiment.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
+    /// longer than this many hours.
+    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
+    pub max_hours: f64,
 }
 
 #[derive(Debug, Args)]

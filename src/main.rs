@@ -70,8 +70,16 @@ fn file_stem(scenario_file: &Path) -> String {
     )
 }
 
+/// `output/`, created if missing: the one parent folder secsim makes itself (an `--out` whose
+/// parent is missing is refused, since it is more often a typo than a wish).
+fn default_folder() -> PathBuf {
+    let folder = PathBuf::from("output");
+    let _ = std::fs::create_dir_all(&folder);
+    folder
+}
+
 fn default_out(scenario_file: &Path) -> PathBuf {
-    Path::new("output").join(file_stem(scenario_file))
+    default_folder().join(file_stem(scenario_file))
 }
 
 /// What manifest.json records of this invocation.
@@ -106,6 +114,8 @@ fn run(args: RunArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         threads,
         charts: !args.no_charts,
+        force: args.force,
+        max_hours: args.max_hours,
     };
     let provenance = provenance("run", started_at, std::slice::from_ref(&args.scenario));
     let context = || format!("cannot write results to {}", destination.display());
@@ -217,6 +227,8 @@ fn merge(args: MergeArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         charts: !args.no_charts,
+        force: args.force,
+        max_hours: args.max_hours,
     };
     let provenance = provenance("merge", started_at, &args.parts);
     let merged = part::merge(&args.parts, options, &provenance, &args.out)
@@ -313,10 +325,12 @@ fn compare(args: CompareArgs, started_at: SystemTime) -> anyhow::Result<ExitCode
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         charts: !args.no_charts,
+        force: args.force,
+        max_hours: args.max_hours,
     };
     let destination = args.out.unwrap_or_else(|| {
         let stems: Vec<String> = args.scenarios.iter().map(|file| file_stem(file)).collect();
-        Path::new("output").join(format!("compare_{}", stems.join("_vs_")))
+        default_folder().join(format!("compare_{}", stems.join("_vs_")))
     });
     let started = Instant::now();
     let provenance = provenance("compare", started_at, &args.scenarios);
@@ -362,6 +376,8 @@ fn batch(args: BatchArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         charts: !args.no_charts,
+        force: args.force,
+        max_hours: args.max_hours,
     };
     let destination = args.out.unwrap_or_else(|| default_out(&args.experiment));
     let total = experiment.points.len() as u64 * experiment.runs;
@@ -458,9 +474,11 @@ fn sensitivity(args: SensitivityArgs, started_at: SystemTime) -> anyhow::Result<
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         charts: !args.no_charts,
+        force: args.force,
+        max_hours: args.max_hours,
     };
     let destination = args.out.unwrap_or_else(|| {
-        Path::new("output").join(format!("{}_sensitivity", file_stem(&args.scenario)))
+        default_folder().join(format!("{}_sensitivity", file_stem(&args.scenario)))
     });
     let bar = progress_bar(total, args.quiet);
     let provenance = provenance(

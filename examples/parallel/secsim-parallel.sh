@@ -20,6 +20,8 @@ shards=$4
 outdir=$5
 secsim=${SECSIM:-secsim}
 
+mkdir -p "$outdir"
+
 parallel --halt now,fail=1 "$secsim" run "$scenario" --runs "$runs" --seed "$seed" \
     --shard {}/"$shards" --threads 1 --quiet --out "$outdir"/part-{} ::: $(seq 1 "$shards")
 "$secsim" merge "$outdir"/part-* --out "$outdir/merged"

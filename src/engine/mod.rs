@@ -6,6 +6,7 @@
 //! any number of threads. The engine does no I/O: per-replication outcome rows are handed, block
 //! by block and in order, to a sink the caller provides.
 
+pub mod budget;
 mod shard;
 mod stopping;
 
@@ -25,7 +26,7 @@ pub const BLOCK_SIZE: u64 = 1000;
 
 /// Blocks simulated at once per worker thread before they are merged and handed to the sink;
 /// bounds memory to a few blocks per thread whatever the run count.
-const BLOCKS_IN_FLIGHT_PER_THREAD: usize = 4;
+pub(crate) const BLOCKS_IN_FLIGHT_PER_THREAD: usize = 4;
 
 /// Summaries of a set of replications.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -330,7 +331,7 @@ pub struct PointResult {
 }
 
 /// Design points run at once per worker thread before they are handed on.
-const POINTS_IN_FLIGHT_PER_THREAD: usize = 2;
+pub(crate) const POINTS_IN_FLIGHT_PER_THREAD: usize = 2;
 
 /// Runs `plan` for every scenario of `points` (the design points of an experiment, all with
 /// the same seed, hence common random numbers), in parallel over points and over each point's

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{self, RunPlan, Shard};
+use crate::engine::{self, RunPlan, Shard, budget};
 use crate::output::charts::scatter::{ScatterChart, ScatterPoint, ScatterSeries};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
 use crate::output::figures::{caption, outcome_unit};
@@ -215,6 +215,33 @@ fn run_points_into(
     Ok(summaries)
 }
 
+/// Refuses points `points` of `experiment` if they would take too long or too much memory.
+fn check_budget(
+    experiment: &Experiment,
+    points: Range<u64>,
+    pool: &rayon::ThreadPool,
+    options: RunOptions,
+) -> Result<(), RunError> {
+    let Some(point) = experiment.points.get(points.start as usize) else {
+        return Ok(());
+    };
+    let plan = RunPlan {
+        seed: experiment.seed,
+        runs: experiment.runs,
+    };
+    let threads = pool.current_num_threads();
+    let count = points.end - points.start;
+    budget::check(
+        &point.scenario,
+        &plan,
+        count,
+        threads,
+        false,
+        options.max_hours,
+    )?;
+    Ok(())
+}
+
 /// Runs every point of `experiment` and writes the batch folder at `destination`.
 /// `progress(done, total)` is called after each point, in order. `provenance` (its first input
 /// file is the experiment's) goes into `manifest.json`.
@@ -226,7 +253,18 @@ pub fn batch_to_folder(
     mut progress: impl FnMut(u64, u64) + Send,
 ) -> Result<WrittenBatch, RunError> {
     let pool = results::thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination, EXPERIMENTS_FILE)?;
+    check_budget(
+        experiment,
+        0..experiment.points.len() as u64,
+        &pool,
+        options,
+    )?;
+    let staged = StagedDir::new(
+        destination,
+        EXPERIMENTS_FILE,
+        &[&experiment.name],
+        options.force,
+    )?;
     let layout = Layout::of(experiment);
     let mut tables = Tables::create(staged.path(), &layout)?;
     let n_points = experiment.points.len() as u64;
@@ -288,9 +326,15 @@ pub fn batch_part(
     mut progress: impl FnMut(u64, u64) + Send,
 ) -> Result<PathBuf, RunError> {
     let pool = results::thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination, part::PART_FILE)?;
-    let layout = Layout::of(experiment);
     let points = shard.range(experiment.points.len() as u64);
+    check_budget(experiment, points.clone(), &pool, options)?;
+    let staged = StagedDir::new(
+        destination,
+        part::PART_FILE,
+        &[&experiment.name],
+        options.force,
+    )?;
+    let layout = Layout::of(experiment);
     let mut tables = Tables::create(staged.path(), &layout)?;
     let total = (points.end - points.start) * experiment.runs;
     let summaries = run_points_into(

@@ -362,7 +362,11 @@ pub fn compare_to_folder(
     provenance: &Provenance,
     destination: &Path,
 ) -> Result<WrittenComparison, RunError> {
-    let staged = StagedDir::new(destination, COMPARISON_FILE)?;
+    let names: Vec<&str> = compared
+        .iter()
+        .map(|item| item.scenario.name.as_str())
+        .collect();
+    let staged = StagedDir::new(destination, COMPARISON_FILE, &names, options.force)?;
     let folders = folder_names(compared);
     let mut written = Vec::with_capacity(compared.len());
     for (item, folder) in compared.iter().zip(&folders) {

@@ -150,6 +150,17 @@ pub fn manifest_json(contents: &Contents, provenance: &Provenance, finished: Sys
     })
 }
 
+/// The input names recorded in `folder`'s `manifest.json`, None when it has no readable one.
+pub fn input_names(folder: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(folder.join(MANIFEST_FILE)).ok()?;
+    let manifest: Value = serde_json::from_str(&text).ok()?;
+    manifest["inputs"]
+        .as_array()?
+        .iter()
+        .map(|input| input["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// Writes `manifest.json` into `folder`, finished now.
 pub fn write(
     folder: &Path,

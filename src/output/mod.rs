@@ -50,6 +50,20 @@ pub enum OutputError {
         "{path}: the folder holds files but no {marker}, so it is not a secsim results folder; choose another --out or empty it first"
     )]
     NotResults { path: PathBuf, marker: &'static str },
+    #[error(
+        "{path}: holds the results of {theirs}, not of {ours}; choose another --out, or add --force to replace them",
+        path = path.display()
+    )]
+    OtherResults {
+        path: PathBuf,
+        theirs: String,
+        ours: String,
+    },
+    #[error(
+        "{path}: the folder to write the results in does not exist; create it first (mkdir -p {path})",
+        path = path.display()
+    )]
+    MissingParent { path: PathBuf },
     #[error("{0}")]
     Csv(#[from] csv::Error),
     #[error("{0}")]
@@ -71,10 +85,17 @@ impl OutputError {
 }
 
 impl StagedDir {
-    /// Prepares to write results into `destination`, creating its parent folders if needed.
-    /// An existing destination is replaced only if it is empty or holds `marker` (the file every
-    /// results folder of this kind has): a mistyped `--out` never deletes someone's files.
-    pub fn new(destination: &Path, marker: &'static str) -> Result<StagedDir, OutputError> {
+    /// Prepares to write results of `inputs` (the names of the scenarios or experiment they
+    /// come from) into `destination`, whose parent folder must exist. An existing destination is
+    /// replaced only if it is empty or holds `marker` (the file every results folder of this kind
+    /// has): a mistyped `--out` never deletes someone's files. Results of other inputs (by the
+    /// names in their `manifest.json`) are replaced only with `force`.
+    pub fn new(
+        destination: &Path,
+        marker: &'static str,
+        inputs: &[&str],
+        force: bool,
+    ) -> Result<StagedDir, OutputError> {
         if destination.exists() && !destination.is_dir() {
             return Err(OutputError::NotAFolder {
                 path: destination.to_path_buf(),
@@ -91,15 +112,30 @@ impl StagedDir {
                     marker,
                 });
             }
+            if let Some(theirs) = manifest::input_names(destination)
+                && theirs != inputs
+                && !force
+            {
+                let describe = |names: &[String]| {
+                    let quoted: Vec<String> =
+                        names.iter().map(|name| format!("{name:?}")).collect();
+                    quoted.join(", ")
+                };
+                let ours: Vec<String> = inputs.iter().map(|name| (*name).to_owned()).collect();
+                return Err(OutputError::OtherResults {
+                    path: destination.to_path_buf(),
+                    theirs: describe(&theirs),
+                    ours: describe(&ours),
+                });
+            }
         }
         let parent = match destination.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(OutputError::io(
-            &parent,
-            "cannot create the output folder's parent",
-        ))?;
+        if !parent.is_dir() {
+            return Err(OutputError::MissingParent { path: parent });
+        }
         let stem = destination.file_name().map_or_else(
             || "results".into(),
             |name| name.to_string_lossy().into_owned(),
@@ -229,7 +265,7 @@ mod tests {
         fs::create_dir(&destination).unwrap();
         fs::write(destination.join("old.txt"), "old").unwrap();
         fs::write(destination.join("marker"), "").unwrap();
-        let staged = StagedDir::new(&destination, "marker").unwrap();
+        let staged = StagedDir::new(&destination, "marker", &[], false).unwrap();
         fs::write(staged.path().join("new.txt"), "new").unwrap();
         staged.commit().unwrap();
         assert!(destination.join("new.txt").exists());
@@ -246,7 +282,7 @@ mod tests {
         fs::write(destination.join("old.txt"), "old").unwrap();
         fs::write(destination.join("marker"), "").unwrap();
         {
-            let staged = StagedDir::new(&destination, "marker").unwrap();
+            let staged = StagedDir::new(&destination, "marker", &[], false).unwrap();
             fs::write(staged.path().join("new.txt"), "half").unwrap();
         }
         assert!(destination.join("old.txt").exists());
@@ -258,11 +294,11 @@ mod tests {
     fn a_folder_that_is_not_results_is_never_replaced() {
         let root = tempfile::tempdir().unwrap();
         fs::write(root.path().join("precious.txt"), "keep").unwrap();
-        let refused = StagedDir::new(root.path(), "summary.json");
+        let refused = StagedDir::new(root.path(), "summary.json", &[], false);
         assert!(matches!(refused, Err(OutputError::NotResults { .. })));
         assert!(root.path().join("precious.txt").exists());
         let empty = root.path().join("empty");
         fs::create_dir(&empty).unwrap();
-        assert!(StagedDir::new(&empty, "summary.json").is_ok());
+        assert!(StagedDir::new(&empty, "summary.json", &[], false).is_ok());
     }
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{self, Aggregate, Next, Partial, RunPlan, Shard, Summaries};
+use crate::engine::{self, Aggregate, Next, Partial, RunPlan, Shard, Summaries, budget};
 use crate::output::batch::{
     self, EXPERIMENTS_FILE, Layout, PointSummaries, RUNS_FILE, WrittenBatch,
 };
@@ -146,8 +146,14 @@ pub fn run_part(
     destination: &Path,
 ) -> Result<PathBuf, RunError> {
     let pool = results::thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination, PART_FILE)?;
     let blocks = shard.range(plan.n_blocks());
+    let share = RunPlan {
+        seed: plan.seed,
+        runs: ((blocks.end - blocks.start) * engine::BLOCK_SIZE).min(plan.runs),
+    };
+    let threads = pool.current_num_threads();
+    budget::check(scenario, &share, 1, threads, true, options.max_hours)?;
+    let staged = StagedDir::new(destination, PART_FILE, &[&scenario.name], options.force)?;
     let outcomes_path = staged.path().join(OUTCOMES_FILE);
     let file =
         File::create(&outcomes_path).map_err(OutputError::io(&outcomes_path, "cannot create"))?;
@@ -403,7 +409,12 @@ fn merge_batch(
         });
     }
     let pool = results::thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination, EXPERIMENTS_FILE)?;
+    let staged = StagedDir::new(
+        destination,
+        EXPERIMENTS_FILE,
+        &[&layout.name],
+        options.force,
+    )?;
     for table in [EXPERIMENTS_FILE, RUNS_FILE] {
         let files: Vec<PathBuf> = parts.iter().map(|(folder, _)| folder.join(table)).collect();
         concatenate_rows(&files, &staged.path().join(table))?;
@@ -449,7 +460,7 @@ fn merge_run(
     })?;
 
     let pool = results::thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination, SUMMARY_FILE)?;
+    let staged = StagedDir::new(destination, SUMMARY_FILE, &[&scenario.name], options.force)?;
     let outcomes_path = staged.path().join(OUTCOMES_FILE);
     concatenate_rows(
         &parts

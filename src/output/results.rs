@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
+use crate::engine::budget::{self, BudgetError};
 use crate::engine::{self, Aggregate, Next, PrecisionTarget, RunPlan, StopReason, Summaries};
 use crate::output::charts::{self, ChartFile};
 use crate::output::checkpoint::{self, Checkpoint, CheckpointError, RunIdentity};
@@ -33,6 +34,21 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Write `charts/` and `report.html`.
     pub charts: bool,
+    /// Replace a results folder of other scenarios (or another experiment).
+    pub force: bool,
+    /// Refuse to start work estimated to take longer than this many hours.
+    pub max_hours: f64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            threads: None,
+            charts: true,
+            force: false,
+            max_hours: budget::DEFAULT_MAX_HOURS,
+        }
+    }
 }
 
 /// What a finished run wrote.
@@ -56,6 +72,8 @@ pub enum RunError {
     Chart(#[from] charts::ChartError),
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
     #[error(
         "interrupted after {runs_done} of {runs} runs; the work done is kept in {checkpoint}",
         checkpoint = checkpoint.display()
@@ -155,7 +173,9 @@ pub fn run_controlled(
     destination: &Path,
 ) -> Result<WrittenRun, RunError> {
     let pool = thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination, SUMMARY_FILE)?;
+    let threads = pool.current_num_threads();
+    budget::check(scenario, plan, 1, threads, true, options.max_hours)?;
+    let staged = StagedDir::new(destination, SUMMARY_FILE, &[&scenario.name], options.force)?;
     let checkpoint_folder = checkpoint::folder_for(staged.destination());
     let identity = RunIdentity {
         version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -70,6 +70,7 @@ pub fn selftest(
         let options = RunOptions {
             threads: Some(threads),
             charts: false,
+            ..RunOptions::default()
         };
         let folder = temporary.path().join(format!("threads_{threads}"));
         results::run_to_folder(scenario, plan, options, provenance, &folder)?;
@@ -78,6 +79,7 @@ pub fn selftest(
     let options = RunOptions {
         threads: Some(many),
         charts: false,
+        ..RunOptions::default()
     };
     let mut parts = Vec::new();
     for index in 1..=SHARDS {

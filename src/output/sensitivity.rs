@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use crate::engine::{self, RunPlan};
+use crate::engine::{self, RunPlan, budget};
 use crate::experiment::{
     DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_MORRIS_LEVELS, Factor, MorrisDesign, SaltelliDesign,
     morris_design, morris_effects, saltelli_design, sobol_indices, values_at,
@@ -159,11 +159,26 @@ pub fn sensitivity_to_folder(
     mut progress: impl FnMut(u64, u64) + Send,
 ) -> Result<WrittenSensitivity, RunError> {
     let pool = results::thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination, SENSITIVITY_FILE)?;
     let run_plan = RunPlan {
         seed: plan.seed,
         runs: plan.runs,
     };
+    let points = design.points.len() as u64;
+    let threads = pool.current_num_threads();
+    budget::check(
+        scenario,
+        &run_plan,
+        points,
+        threads,
+        false,
+        options.max_hours,
+    )?;
+    let staged = StagedDir::new(
+        destination,
+        SENSITIVITY_FILE,
+        &[&scenario.name],
+        options.force,
+    )?;
     let n_outcomes = scenario.outcomes.len();
     let total = design.points.len() as u64 * plan.runs;
     // means[outcome][point]
