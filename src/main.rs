@@ -351,8 +351,7 @@ fn compare(args: CompareArgs, started_at: SystemTime) -> anyhow::Result<ExitCode
 /// Whether a file holds an experiment rather than a scenario (unreadable files count as
 /// scenarios, whose loader reports why they cannot be read).
 fn is_experiment_file(file: &Path) -> bool {
-    std::fs::metadata(file).is_ok_and(|metadata| metadata.len() <= scenario::MAX_FILE_BYTES)
-        && std::fs::read_to_string(file).is_ok_and(|text| experiment::is_experiment(&text))
+    scenario::read_text(file).is_ok_and(|text| experiment::is_experiment(&text))
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.

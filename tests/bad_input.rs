@@ -2,15 +2,17 @@
 //! `secsim run`: exit code 2, a message on stderr starting `error:` that names the file and the
 //! line:column (syntax) or the field path (semantic problems), and for `run`, no output folder.
 //!
-//! The files are in tests/data/bad/; each is tests/data/valid_template.ron with one change.
+//! The files are in tests/bad/ (the whole bad-input corpus, whose messages `tests/bad_files.rs`
+//! pins as snapshots); most are tests/data/valid_template.ron with one change.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A file under `tests/`.
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
+        .join("tests")
         .join(name)
 }
 
@@ -34,7 +36,7 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Runs `validate` and `run` (default and explicit output folder) on `tests/data/<file>` and
+/// Runs `validate` and `run` (default and explicit output folder) on `tests/<file>` and
 /// checks the refusal; `expected` are fragments every error message must contain. Returns the
 /// `validate` error text.
 fn refused(file: &str, expected: &[&str]) -> String {
@@ -107,7 +109,10 @@ fn the_template_itself_is_valid() {
     let dir = tempfile::tempdir().unwrap();
     let output = secsim(
         dir.path(),
-        &["validate", data("valid_template.ron").to_str().unwrap()],
+        &[
+            "validate",
+            data("data/valid_template.ron").to_str().unwrap(),
+        ],
     );
     assert!(
         output.status.success(),
@@ -119,31 +124,42 @@ fn the_template_itself_is_valid() {
 #[test]
 fn syntax_error_missing_comma() {
     // `seed: 3` without its comma: the parser stops at the next field, line 7 column 5.
-    let message = refused("bad/missing_comma.ron", &["Expected comma"]);
-    assert_eq!(position(&message, "missing_comma.ron"), (7, 5), "{message}");
+    let message = refused("bad/syntax_missing_comma.ron", &["Expected comma"]);
+    assert_eq!(
+        position(&message, "syntax_missing_comma.ron"),
+        (7, 5),
+        "{message}"
+    );
 }
 
 #[test]
 fn syntax_error_unclosed_paren() {
     // The closing `)` of Scenario( is missing: the error is at the end of the text.
-    let message = refused("bad/unclosed_paren.ron", &["end"]);
-    let (line, _) = position(&message, "unclosed_paren.ron");
+    let message = refused("bad/syntax_unclosed_paren.ron", &["end of the file"]);
+    let (line, _) = position(&message, "syntax_unclosed_paren.ron");
     assert!(line >= 21, "{message}");
 }
 
 #[test]
 fn wrong_type_string_where_number() {
-    // horizon: "twelve" (line 4, column 13).
-    let message = refused("bad/wrong_type.ron", &["integer"]);
-    assert_eq!(position(&message, "wrong_type.ron"), (4, 13), "{message}");
+    // horizon: "twelve" (line 4).
+    let message = refused(
+        "bad/wrong_type_string_for_integer.ron",
+        &["whole number of months (1..=600)", "\"twelve\""],
+    );
+    assert_eq!(
+        position(&message, "wrong_type_string_for_integer.ron").0,
+        4,
+        "{message}"
+    );
 }
 
 #[test]
 fn wrong_type_in_a_number_or_parameter_field() {
     // volume: true: neither a number nor the name of an uncertain parameter.
-    let message = refused("bad/wrong_type_in_number_field.ron", &["boolean"]);
+    let message = refused("bad/wrong_type_bool_for_number.ron", &["boolean"]);
     assert_eq!(
-        position(&message, "wrong_type_in_number_field.ron").0,
+        position(&message, "wrong_type_bool_for_number.ron").0,
         14,
         "{message}"
     );
@@ -181,7 +197,7 @@ fn unknown_field_inside_actors_triggers_effects_outcomes_and_distributions() {
 #[test]
 fn unknown_actor_in_a_flow() {
     refused(
-        "bad/unknown_actor.ron",
+        "bad/unknown_actor_in_flow.ron",
         &["flows[\"arms\"].to: unknown actor \"Nigerr\""],
     );
 }
@@ -189,7 +205,7 @@ fn unknown_actor_in_a_flow() {
 #[test]
 fn unknown_flow_in_an_event_effect() {
     refused(
-        "bad/unknown_flow.ron",
+        "bad/unknown_flow_in_effect.ron",
         &["events[\"cut\"].effects[0].flow: unknown flow \"armz\""],
     );
 }
@@ -197,7 +213,7 @@ fn unknown_flow_in_an_event_effect() {
 #[test]
 fn unknown_uncertain_parameter() {
     refused(
-        "bad/unknown_param.ron",
+        "bad/unknown_uncertain_parameter.ron",
         &["pressure[\"G:Niger\"].base_rate: unknown uncertain parameter \"rte\""],
     );
 }
@@ -222,7 +238,7 @@ fn duplicate_names() {
 #[test]
 fn probability_outside_0_to_1() {
     refused(
-        "bad/reliability_over_one.ron",
+        "bad/probability_over_one.ron",
         &["flows[\"arms\"].reliability: 1.5 is outside the valid range 0..=1"],
     );
 }
@@ -238,11 +254,11 @@ fn negative_volume() {
 #[test]
 fn non_finite_numbers() {
     refused(
-        "bad/infinite_volume.ron",
+        "bad/infinite_number.ron",
         &["flows[\"arms\"].volume: inf is not a finite number"],
     );
     refused(
-        "bad/nan_capacity.ron",
+        "bad/nan_number.ron",
         &["actors[\"Niger\"].capacity: NaN is not a finite number"],
     );
 }
@@ -250,7 +266,7 @@ fn non_finite_numbers() {
 #[test]
 fn horizon_0() {
     refused(
-        "bad/horizon_0.ron",
+        "bad/horizon_zero.ron",
         &["horizon: 0 months is outside 1..=600"],
     );
 }
@@ -258,14 +274,14 @@ fn horizon_0() {
 #[test]
 fn horizon_601() {
     refused(
-        "bad/horizon_601.ron",
+        "bad/horizon_too_long.ron",
         &["horizon: 601 months is outside 1..=600"],
     );
 }
 
 #[test]
 fn runs_0_in_the_file() {
-    refused("bad/runs_0.ron", &["runs: 0 is outside 1..=100000000"]);
+    refused("bad/runs_zero.ron", &["runs: 0 is outside 1..=100000000"]);
 }
 
 #[test]
@@ -284,7 +300,8 @@ fn empty_file() {
 
 #[test]
 fn binary_garbage() {
-    refused("bad/garbage.ron", &["not UTF-8"]);
+    let message = refused("bad/binary.ron", &["Not UTF-8"]);
+    assert_eq!(position(&message, "binary.ron"), (1, 1), "{message}");
 }
 
 #[test]
@@ -315,7 +332,7 @@ fn several_problems_are_reported_at_once() {
 fn file_over_8_mib_is_refused_before_parsing() {
     // A valid scenario padded with comment lines to just over the 8 MiB limit.
     let dir = tempfile::tempdir().unwrap();
-    let mut text = fs::read_to_string(data("valid_template.ron")).unwrap();
+    let mut text = fs::read_to_string(data("data/valid_template.ron")).unwrap();
     let line = format!("// {}\n", "x".repeat(1021));
     while text.len() <= 8 * 1024 * 1024 {
         text.push_str(&line);

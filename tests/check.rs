@@ -385,7 +385,7 @@ fn missing_or_malformed_baselines_and_bad_scenarios_exit_2() {
     let folder = check(dir.path(), &scenario, ".", &[]);
     assert_exit(&folder, 2);
 
-    let bad_scenario = manifest_dir().join("tests/data/bad/unknown_actor.ron");
+    let bad_scenario = manifest_dir().join("tests/bad/unknown_actor_in_flow.ron");
     assert_exit(&check(dir.path(), &bad_scenario, "base.json", &[]), 2);
     assert_exit(
         &check(dir.path(), &dir.path().join("nope.ron"), "base.json", &[]),

@@ -336,7 +336,7 @@ fn missing_outcome_values_are_empty_cells_and_not_counted() {
 #[test]
 fn validate_reports_the_bad_file_among_several() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = data("bad/unknown_actor.ron");
+    let bad = data("../bad/unknown_actor_in_flow.ron");
     let good = data("events.ron");
     let output = secsim(
         dir.path(),
@@ -350,7 +350,7 @@ fn validate_reports_the_bad_file_among_several() {
     assert_eq!(output.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = stderr(&output);
-    assert!(stderr.contains("unknown_actor.ron"), "{stderr}");
+    assert!(stderr.contains("unknown_actor_in_flow.ron"), "{stderr}");
     assert!(stderr.contains("error:"), "{stderr}");
     assert!(stderr.contains("flows[\"arms\"].to"), "{stderr}");
     assert!(
@@ -370,15 +370,15 @@ fn validate_reports_the_bad_file_among_several() {
     assert_success(&output);
 
     // Several bad files: each one is reported.
-    let syntax = data("bad/missing_comma.ron");
+    let syntax = data("../bad/syntax_missing_comma.ron");
     let output = secsim(
         dir.path(),
         &["validate", bad.to_str().unwrap(), syntax.to_str().unwrap()],
     );
     assert_eq!(output.status.code(), Some(2));
     let both = String::from_utf8_lossy(&output.stderr);
-    assert!(both.contains("unknown_actor.ron"), "{both}");
-    assert!(both.contains("missing_comma.ron:7:5"), "{both}");
+    assert!(both.contains("unknown_actor_in_flow.ron"), "{both}");
+    assert!(both.contains("syntax_missing_comma.ron:7:5"), "{both}");
 }
 
 #[test]
@@ -389,8 +389,8 @@ fn failed_run_leaves_previous_results_untouched() {
     let before = snapshot(dir.path());
 
     for bad in [
-        "bad/unknown_actor.ron",
-        "bad/missing_comma.ron",
+        "../bad/unknown_actor_in_flow.ron",
+        "../bad/syntax_missing_comma.ron",
         "nonexistent.ron",
     ] {
         let path = data(bad);
@@ -414,8 +414,8 @@ fn failed_run_leaves_previous_results_untouched() {
 #[test]
 fn failed_run_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = data("bad/unknown_actor.ron");
-    // Default folder (output/unknown_actor) and an explicit nested one.
+    let bad = data("../bad/unknown_actor_in_flow.ron");
+    // Default folder (output/unknown_actor_in_flow) and an explicit nested one.
     let output = secsim(dir.path(), &["run", bad.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let output = secsim(

@@ -548,7 +548,7 @@ fn scenario_files_named_like_the_comparison_files_are_compared() {
 #[test]
 fn a_bad_scenario_among_them_fails_with_exit_2_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad/garbage.ron");
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/binary.ron");
     let missing = dir.path().join("missing.ron");
     let (base, variant) = (data("base.ron"), data("variant.ron"));
     for files in [
@@ -563,7 +563,7 @@ fn a_bad_scenario_among_them_fails_with_exit_2_and_writes_nothing() {
         assert_eq!(output.status.code(), Some(2), "{files:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         let culprit = if files.contains(&bad) {
-            "garbage.ron"
+            "binary.ron"
         } else {
             "missing.ron"
         };

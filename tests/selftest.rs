@@ -249,7 +249,7 @@ fn selftest_reports_its_thread_counts_and_rejects_bad_input() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("50 runs"), "{text}");
     assert!(text.contains("on 1 and "), "{text}");
-    let bad = manifest_dir().join("tests/data/bad/unknown_actor.ron");
+    let bad = manifest_dir().join("tests/bad/unknown_actor_in_flow.ron");
     assert_exit(&secsim(dir.path(), &["selftest", arg(&bad)]), 2);
     assert_exit(
         &secsim(

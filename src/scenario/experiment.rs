@@ -11,15 +11,25 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::raw::RawScenario;
-use super::variant::set_fields;
-use super::{Problem, Scenario, ScenarioError, parse_file, ron_options, validate};
-use crate::experiment::design::{
-    full_factorial, full_factorial_size, latin_hypercube, saltelli_design,
+use super::raw::{RawScenario, whole};
+use super::validate::name_problem;
+use super::variant::{set_fields, set_fields_at};
+use super::{
+    Problem, Scenario, ScenarioError, parse_file, read_text, ron_options, syntax_error, validate,
 };
+use crate::experiment::design::{full_factorial, latin_hypercube, saltelli_design};
 
-/// Most design points an experiment may have.
-pub const MAX_POINTS: usize = 1_000_000;
+/// Most design points an experiment may have (per base scenario).
+pub const MAX_POINTS: usize = 100_000;
+/// Most base scenarios an experiment may name.
+pub const MAX_BASES: usize = 100;
+/// Most parameters an experiment may vary.
+pub const MAX_PARAMETERS: usize = 100;
+/// Most numeric fields over all points (points x bases x each base's numeric fields): every
+/// point is checked and then held in memory as a whole validated scenario, about 300 bytes per
+/// numeric field (measured: 100,000 points of `tests/data/batch/base.ron` took 1.5 GB and 37 s
+/// to validate), so this bounds an experiment to about 600 MB and 15 s of checking.
+pub const MAX_POINT_FIELDS: usize = 2_000_000;
 /// Most points whose problems are listed when points fail validation.
 const MAX_POINT_PROBLEMS: usize = 20;
 
@@ -35,7 +45,9 @@ pub struct RawExperiment {
     pub parameters: Vec<RawParameter>,
     pub design: RawDesign,
     /// Replications per design point.
+    #[serde(deserialize_with = "whole::runs")]
     pub runs: u64,
+    #[serde(deserialize_with = "whole::seed")]
     pub seed: u64,
 }
 
@@ -64,9 +76,15 @@ pub enum RawDesign {
     /// Every combination of the parameters' `values`.
     Grid,
     /// `points` points, each parameter's range cut into `points` equal strata, one point each.
-    LatinHypercube { points: usize },
+    LatinHypercube {
+        #[serde(deserialize_with = "whole::count")]
+        points: usize,
+    },
     /// Saltelli's (2010) sample for Sobol indices: `base_samples` x (k + 2) points.
-    Saltelli { base_samples: usize },
+    Saltelli {
+        #[serde(deserialize_with = "whole::count")]
+        base_samples: usize,
+    },
 }
 
 /// One design point, ready to run.
@@ -93,10 +111,6 @@ pub struct Experiment {
     pub points: Vec<Point>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename = "Experiment")]
-struct Probe {}
-
 /// Whether a file's text is an experiment (`Experiment(...)`) rather than a scenario: its first
 /// token, after comments and RON attributes, is `Experiment`.
 pub fn is_experiment(text: &str) -> bool {
@@ -111,7 +125,10 @@ pub fn is_experiment(text: &str) -> bool {
             break;
         }
     }
-    rest.starts_with("Experiment") && ron_options().from_str::<Probe>(text).is_ok()
+    // Decided by the first word alone, so that an experiment with a syntax error is reported
+    // by the experiment parser rather than as "expected `Scenario`".
+    rest.strip_prefix("Experiment")
+        .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
 }
 
 /// The RON text that fixes a parameter at `value`.
@@ -160,27 +177,18 @@ pub fn fix_uncertain(raw: &RawScenario, values: &[(&str, f64)]) -> Result<Scenar
 
 /// Reads, parses and validates an experiment file, expanding its design into points.
 pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
-    let text = std::fs::read_to_string(file).map_err(|cause| ScenarioError::Io {
-        file: file.to_path_buf(),
-        cause,
-    })?;
-    let raw: RawExperiment =
-        ron_options()
-            .from_str(&text)
-            .map_err(|error| ScenarioError::Syntax {
-                file: file.to_path_buf(),
-                line: error.span.start.line,
-                column: error.span.start.col,
-                message: error.code.to_string(),
-            })?;
+    let text = read_text(file)?;
+    let raw: RawExperiment = ron_options()
+        .from_str(&text)
+        .map_err(|error| syntax_error(file, &text, &error))?;
     let invalid = |problems: Vec<Problem>| ScenarioError::Invalid {
         file: file.to_path_buf(),
         problems,
     };
     let mut problems = Vec::new();
     let mut problem = |path: String, message: String| problems.push(Problem { path, message });
-    if raw.name.trim().is_empty() {
-        problem("name".into(), "name is empty".into());
+    if let Some(message) = name_problem(&raw.name) {
+        problem("name".into(), message);
     }
     if raw.scenarios.is_empty() {
         problem(
@@ -188,11 +196,31 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
             "empty: name at least one base scenario".into(),
         );
     }
+    if raw.scenarios.len() > MAX_BASES {
+        problem(
+            "scenarios".into(),
+            format!(
+                "{} base scenarios, over the limit of {MAX_BASES}: split the experiment",
+                raw.scenarios.len()
+            ),
+        );
+    }
     if raw.parameters.is_empty() {
         problem(
             "parameters".into(),
             "empty: name at least one parameter to vary".into(),
         );
+    }
+    if raw.parameters.len() > MAX_PARAMETERS {
+        problem(
+            "parameters".into(),
+            format!(
+                "{} parameters, over the limit of {MAX_PARAMETERS}",
+                raw.parameters.len()
+            ),
+        );
+        // Every later check is per parameter or per point: stop before they take long.
+        return Err(invalid(problems));
     }
     if raw.runs == 0 || raw.runs > super::MAX_RUNS {
         problem(
@@ -212,7 +240,9 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
             .name
             .clone()
             .unwrap_or_else(|| parameter.path.clone());
-        if names.contains(&name) || name == "point" || name == "run" || name == "scenario" {
+        if let Some(message) = name_problem(&name) {
+            problem(format!("{path}.name"), message);
+        } else if names.contains(&name) || name == "point" || name == "run" || name == "scenario" {
             problem(
                 format!("{path}.name"),
                 format!("{name:?} is used twice or reserved (point, run, scenario)"),
@@ -249,42 +279,77 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
             }
         }
     }
-    let unit_points: Vec<Vec<f64>> = match raw.design {
+    // The number of points is checked before the design is built: the design itself holds
+    // points x parameters numbers.
+    let point_count = match raw.design {
         RawDesign::Grid => {
-            let lists: Vec<Vec<f64>> = raw
+            let lists: Vec<usize> = raw
                 .parameters
                 .iter()
-                .map(|parameter| parameter.values.clone())
+                .map(|parameter| parameter.values.len())
                 .collect();
-            match full_factorial_size(&lists) {
-                Some(size) if size <= MAX_POINTS => full_factorial(&lists),
-                _ => {
-                    problem(
-                        "design".into(),
-                        format!("the grid has more than {MAX_POINTS} points"),
-                    );
-                    Vec::new()
+            lists
+                .iter()
+                .try_fold(1usize, |size, &len| size.checked_mul(len))
+        }
+        RawDesign::LatinHypercube { points } => Some(points),
+        RawDesign::Saltelli { base_samples } => base_samples.checked_mul(k + 2),
+    };
+    let too_many = match point_count {
+        Some(count) => count > MAX_POINTS,
+        None => true,
+    };
+    let (design_path, count_text) = match raw.design {
+        RawDesign::Grid => ("design", "a grid of".to_owned()),
+        RawDesign::LatinHypercube { .. } => ("design.points", "".to_owned()),
+        RawDesign::Saltelli { base_samples } => (
+            "design.base_samples",
+            format!("{base_samples} base samples x ({k} parameters + 2) ="),
+        ),
+    };
+    let empty_design = matches!(raw.design, RawDesign::LatinHypercube { points: 0 });
+    if too_many {
+        let count = point_count.map_or_else(|| "too many".to_owned(), |count| count.to_string());
+        problem(
+            design_path.into(),
+            format!(
+                "{} {count} points, over the limit of {MAX_POINTS} points",
+                count_text
+            )
+            .trim_start()
+            .to_owned(),
+        );
+    } else if empty_design {
+        problem(
+            "design.points".into(),
+            format!("0 is outside 1..={MAX_POINTS}"),
+        );
+    }
+    let unit_points: Vec<Vec<f64>> = if too_many || empty_design {
+        Vec::new()
+    } else {
+        match raw.design {
+            RawDesign::Grid => {
+                let lists: Vec<Vec<f64>> = raw
+                    .parameters
+                    .iter()
+                    .map(|parameter| parameter.values.clone())
+                    .collect();
+                full_factorial(&lists)
+            }
+            RawDesign::LatinHypercube { points } => {
+                scale(latin_hypercube(k, points, raw.seed), &raw.parameters)
+            }
+            RawDesign::Saltelli { base_samples } => {
+                match saltelli_design(k, base_samples, raw.seed) {
+                    Ok(design) => scale(design.points().to_vec(), &raw.parameters),
+                    Err(error) => {
+                        problem("design.base_samples".into(), error.to_string());
+                        Vec::new()
+                    }
                 }
             }
         }
-        RawDesign::LatinHypercube { points } => {
-            if points == 0 || points > MAX_POINTS {
-                problem(
-                    "design.points".into(),
-                    format!("{points} is outside 1..={MAX_POINTS}"),
-                );
-                Vec::new()
-            } else {
-                scale(latin_hypercube(k, points, raw.seed), &raw.parameters)
-            }
-        }
-        RawDesign::Saltelli { base_samples } => match saltelli_design(k, base_samples, raw.seed) {
-            Ok(design) => scale(design.points().to_vec(), &raw.parameters),
-            Err(error) => {
-                problem("design.base_samples".into(), error.to_string());
-                Vec::new()
-            }
-        },
     };
     let total_runs =
         (unit_points.len() as u128) * u128::from(raw.runs) * raw.scenarios.len().max(1) as u128;
@@ -292,7 +357,7 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
         problem(
             "runs".into(),
             format!(
-                "{total_runs} replications in all (points x runs x scenarios), over the limit of {}",
+                "{total_runs} replications in all (points x runs x scenarios), over the limit of {}: lower runs or use fewer points",
                 super::MAX_RUNS
             ),
         );
@@ -303,8 +368,9 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
 
     let folder = file.parent().unwrap_or_else(|| Path::new("."));
     let mut bases: Vec<(PathBuf, RawScenario)> = Vec::new();
+    let mut listed = std::collections::HashSet::new();
     for (index, name) in raw.scenarios.iter().enumerate() {
-        if raw.scenarios[..index].contains(name) {
+        if !listed.insert(name) {
             problems.push(Problem {
                 path: format!("scenarios[{index}]"),
                 message: format!("{name:?} is listed twice: its points could not be told apart"),
@@ -312,7 +378,12 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
             continue;
         }
         let base_file = folder.join(name);
-        bases.push((base_file.clone(), parse_file(&base_file)?));
+        let base = parse_file(&base_file).map_err(|cause| ScenarioError::Within {
+            file: file.to_path_buf(),
+            field: format!("scenarios[{index}]"),
+            cause: Box::new(cause),
+        })?;
+        bases.push((base_file, base));
     }
     // Parameter names become columns beside the outcomes' columns: they must not collide.
     for (index, name) in names.iter().enumerate() {
@@ -333,13 +404,34 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
             });
         }
     }
+    // Every point is held as a whole validated scenario: bound the memory that takes.
+    let fields: usize = bases
+        .iter()
+        .filter_map(|(_, base)| validate(base.clone()).ok())
+        .map(|scenario| scenario.slots.len())
+        .sum();
+    if unit_points.len().saturating_mul(fields) > MAX_POINT_FIELDS {
+        problems.push(Problem {
+            path: design_path.into(),
+            message: format!(
+                "{} points x {fields} numeric fields{} = {} fields to check and hold in memory, over the limit of {MAX_POINT_FIELDS}: use fewer points",
+                unit_points.len(),
+                if bases.len() == 1 {
+                    " each".to_owned()
+                } else {
+                    format!(" over the {} base scenarios", bases.len())
+                },
+                unit_points.len().saturating_mul(fields)
+            ),
+        });
+    }
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
     let mut points = Vec::with_capacity(unit_points.len() * bases.len());
     let mut point_problems = Vec::new();
     let mut failed_points = 0;
-    for (base_file, base) in &bases {
+    'bases: for (base_file, base) in &bases {
         for values in &unit_points {
             let point_index = points.len() + failed_points;
             let edits: Vec<(String, String)> = raw
@@ -366,15 +458,19 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            // A path that does not fit the base fails at every point alike: report it once.
-            let edited = set_fields(base.clone(), &borrowed).map_err(|message| {
+            // A path that does not fit the base fails at every point alike: report it once,
+            // at the parameter.
+            let edited = set_fields_at(base.clone(), &borrowed).map_err(|(index, message)| {
                 invalid(vec![Problem {
-                    path: format!("parameters (base {})", base_file.display()),
-                    message,
+                    path: format!("parameters[{index}].path"),
+                    message: format!(
+                        "{:?} in {}: {message}",
+                        raw.parameters[index].path,
+                        base_file.display()
+                    ),
                 }])
             })?;
-            let outcome = validate(edited);
-            match outcome {
+            match validate(edited) {
                 Ok(scenario) => points.push(Point {
                     base: base.name.clone(),
                     values: values.clone(),
@@ -382,12 +478,14 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
                 }),
                 Err(problems) => {
                     failed_points += 1;
-                    if failed_points <= MAX_POINT_PROBLEMS {
-                        point_problems.extend(problems.into_iter().map(|problem| Problem {
-                            path: format!("{label}: {}", problem.path),
-                            message: problem.message,
-                        }));
+                    if failed_points > MAX_POINT_PROBLEMS {
+                        // Checking every remaining point could take minutes: stop here.
+                        break 'bases;
                     }
+                    point_problems.extend(problems.into_iter().map(|problem| Problem {
+                        path: format!("{label}: {}", problem.path),
+                        message: problem.message,
+                    }));
                 }
             }
         }
@@ -396,7 +494,9 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
         if failed_points > MAX_POINT_PROBLEMS {
             point_problems.push(Problem {
                 path: "points".into(),
-                message: format!("{failed_points} points are invalid in all; the first {MAX_POINT_PROBLEMS} are listed"),
+                message: format!(
+                    "more than {MAX_POINT_PROBLEMS} points are invalid; the first {MAX_POINT_PROBLEMS} are listed"
+                ),
             });
         }
         return Err(invalid(point_problems));
@@ -427,4 +527,21 @@ fn scale(unit_points: Vec<Vec<f64>>, parameters: &[RawParameter]) -> Vec<Vec<f64
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_experiment_is_told_by_its_first_word_even_with_a_syntax_error() {
+        // A missing comma used to make `validate` parse the file as a scenario and report
+        // "Expected struct `Scenario` but found `Experiment`".
+        assert!(is_experiment(
+            "// sweep\nExperiment(\n    name: \"x\"\n    runs: 1,\n)"
+        ));
+        assert!(is_experiment("/* a */ Experiment ("));
+        assert!(!is_experiment("Experimental(name: \"x\")"));
+        assert!(!is_experiment("Scenario(name: \"Experiment\")"));
+    }
 }

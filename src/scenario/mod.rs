@@ -17,8 +17,17 @@ use sha2::{Digest, Sha256};
 pub use raw::{Comparison, FlowKind, Metric};
 pub use validate::{MAX_HORIZON_MONTHS, MAX_RUNS, validate};
 
-/// Scenario files larger than this are refused before parsing.
+/// Scenario and experiment files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// RON's recursion limit. Scenarios need about six levels of brackets; the limit keeps the
+/// parser's recursion, and so its stack, bounded on any input. RON counts some levels twice
+/// (a `set` value, skipped before it is typed, counts each bracket twice), so about 30 levels
+/// of brackets are read, whatever their kind.
+const MAX_NESTING: usize = 64;
+
+/// Most problems printed for one file; the rest are counted.
+const MAX_PROBLEMS_SHOWN: usize = 100;
 
 /// One problem found while validating, with the field path it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,14 +54,28 @@ pub enum ScenarioError {
         file: PathBuf,
         cause: std::io::Error,
     },
-    #[error("{file}: file is {bytes} bytes, over the limit of {limit} bytes for a scenario file")]
+    /// `bytes` is None when the file is not a regular file (a device or a pipe) and reading
+    /// stopped at the limit.
+    #[error(
+        "{file}: file is {}, over the limit of {limit} bytes ({} MiB) for a scenario or experiment file (a fixed limit)",
+        .bytes.map_or_else(|| format!("more than {limit} bytes"), |bytes| format!("{bytes} bytes")),
+        .limit / (1024 * 1024)
+    )]
     TooLarge {
         file: PathBuf,
-        bytes: u64,
+        bytes: Option<u64>,
         limit: u64,
     },
-    #[error("{file}: not UTF-8 text (is it a binary file?)")]
-    NotText { file: PathBuf },
+    #[error(
+        "{file}:{line}:{column}: Not UTF-8 text (byte 0x{byte:02X}): save the file as UTF-8, or is it a binary file?"
+    )]
+    NotText {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        /// The first byte that is not valid UTF-8.
+        byte: u8,
+    },
     #[error("{file}:{line}:{column}: {message}")]
     Syntax {
         file: PathBuf,
@@ -71,14 +94,28 @@ pub enum ScenarioError {
         file: PathBuf,
         problems: Vec<Problem>,
     },
+    /// A file named by a field of `file` (an experiment's base scenario) could not be loaded.
+    #[error("{file}: {field}: {cause}")]
+    Within {
+        file: PathBuf,
+        field: String,
+        cause: Box<ScenarioError>,
+    },
 }
 
 fn format_problems(problems: &[Problem]) -> String {
-    problems
+    let mut lines: Vec<String> = problems
         .iter()
+        .take(MAX_PROBLEMS_SHOWN)
         .map(|problem| format!("  {problem}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    if problems.len() > MAX_PROBLEMS_SHOWN {
+        lines.push(format!(
+            "  ... and {} more problems",
+            problems.len() - MAX_PROBLEMS_SHOWN
+        ));
+    }
+    lines.join("\n")
 }
 
 /// Reads, parses and validates a scenario file.
@@ -99,31 +136,160 @@ pub fn parse_file(file: &Path) -> Result<raw::RawScenario, ScenarioError> {
 
 /// [`parse_file`] within a chain of `extends`, for cycle detection.
 fn parse_chain(file: &Path, chain: &mut Vec<PathBuf>) -> Result<raw::RawScenario, ScenarioError> {
+    let text = read_text(file)?;
+    if variant::is_variant(&text) {
+        return variant::resolve(file, &text, chain);
+    }
+    parse_str(&text).map_err(|error| syntax_error(file, &text, &error))
+}
+
+/// The text of a scenario or experiment file: at most [`MAX_FILE_BYTES`] (never more is read,
+/// even from a device or a pipe), UTF-8, not empty. A leading byte-order mark is dropped.
+pub fn read_text(file: &Path) -> Result<String, ScenarioError> {
+    use std::io::Read;
     let io_error = |cause| ScenarioError::Io {
         file: file.to_path_buf(),
         cause,
     };
-    let bytes_on_disk = std::fs::metadata(file).map_err(io_error)?.len();
-    if bytes_on_disk > MAX_FILE_BYTES {
-        return Err(ScenarioError::TooLarge {
+    let too_large = |bytes| ScenarioError::TooLarge {
+        file: file.to_path_buf(),
+        bytes,
+        limit: MAX_FILE_BYTES,
+    };
+    let opened = std::fs::File::open(file).map_err(io_error)?;
+    let metadata = opened.metadata().map_err(io_error)?;
+    if metadata.is_dir() {
+        return Err(io_error(std::io::Error::other(
+            "it is a folder: name a scenario or experiment file",
+        )));
+    }
+    if metadata.is_file() && metadata.len() > MAX_FILE_BYTES {
+        return Err(too_large(Some(metadata.len())));
+    }
+    let mut bytes = Vec::new();
+    opened
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(None));
+    }
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        let byte = error.as_bytes()[valid.len()];
+        // The valid prefix is UTF-8 by definition, so its lines and characters can be counted.
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let line = 1 + valid.matches('\n').count();
+        let column = 1 + valid
+            .rsplit('\n')
+            .next()
+            .map_or(0, |last| last.chars().count());
+        ScenarioError::NotText {
             file: file.to_path_buf(),
-            bytes: bytes_on_disk,
-            limit: MAX_FILE_BYTES,
+            line,
+            column,
+            byte,
+        }
+    })?;
+    if text.trim().is_empty() {
+        return Err(ScenarioError::Syntax {
+            file: file.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "The file is empty: a scenario is written `Scenario( ... )` (scenarios/README.md), an experiment `Experiment( ... )`".to_owned(),
         });
     }
-    let bytes = std::fs::read(file).map_err(io_error)?;
-    let text = String::from_utf8(bytes).map_err(|_| ScenarioError::NotText {
-        file: file.to_path_buf(),
-    })?;
-    if variant::is_variant(&text) {
-        return variant::resolve(file, &text, chain);
-    }
-    parse_str(&text).map_err(|error| ScenarioError::Syntax {
-        file: file.to_path_buf(),
-        line: error.span.start.line,
-        column: error.span.start.col,
-        message: error.code.to_string(),
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(without_mark) => without_mark.to_owned(),
+        None => text,
     })
+}
+
+/// A RON error in `file`, whose text is `text`, as a `file:line:column` error.
+pub(crate) fn syntax_error(
+    file: &Path,
+    text: &str,
+    error: &ron::error::SpannedError,
+) -> ScenarioError {
+    let (line, column) = (error.span.start.line, error.span.start.col);
+    let mut message = describe_ron_error(&error.code);
+    // Errors about what follows a value, where a string left open earlier ends up.
+    let after_a_value = matches!(
+        error.code,
+        ron::Error::ExpectedComma
+            | ron::Error::ExpectedArrayEnd
+            | ron::Error::ExpectedStructLikeEnd
+            | ron::Error::ExpectedMapColon
+            | ron::Error::ExpectedMapEnd
+            | ron::Error::ExpectedIdentifier
+            | ron::Error::TrailingCharacters
+    );
+    if text.trim_start().starts_with('{') && (line, column) == (1, 1) {
+        message
+            .push_str(" (this looks like JSON: scenarios are RON, `Scenario(name: \"...\", ...)`)");
+    } else if let Some(opened) = string_opened_before(text, line, column).filter(|_| after_a_value)
+    {
+        message.push_str(&format!(
+            " (is a closing `\"` missing on line {opened}? The string that starts there ends on line {line})"
+        ));
+    }
+    ScenarioError::Syntax {
+        file: file.to_path_buf(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// When the error at `line:column` follows an odd number of quotes on its line, the first of
+/// them most likely closes a string left open on an earlier line (a missing `"`, which RON
+/// reports only where the text stops making sense): that earlier line.
+fn string_opened_before(text: &str, line: usize, column: usize) -> Option<usize> {
+    fn unescaped_quotes(text: &str) -> impl Iterator<Item = usize> + '_ {
+        let mut escaped = false;
+        text.char_indices().filter_map(move |(at, character)| {
+            let quote = character == '"' && !escaped;
+            escaped = character == '\\' && !escaped;
+            quote.then_some(at)
+        })
+    }
+    let error_line = text.split('\n').nth(line.checked_sub(1)?)?;
+    let before: String = error_line.chars().take(column.saturating_sub(1)).collect();
+    if unescaped_quotes(&before).count().is_multiple_of(2) {
+        return None;
+    }
+    let earlier: usize = text
+        .split('\n')
+        .take(line - 1)
+        .map(|line| line.len() + 1)
+        .sum();
+    let earlier = text.get(..earlier.min(text.len()))?;
+    let opening = unescaped_quotes(earlier).last()?;
+    Some(1 + earlier[..opening].matches('\n').count())
+}
+
+/// RON's message, reworded where it speaks of the parser's internals rather than the file.
+pub(crate) fn describe_ron_error(error: &ron::Error) -> String {
+    match error {
+        ron::Error::ExceededRecursionLimit => {
+            "Brackets nested too deeply: a scenario needs fewer than 10 levels, and secsim reads at most about 30".to_owned()
+        }
+        ron::Error::Eof => {
+            "Unexpected end of the file: a closing `)`, `]`, `}` or `\"` is missing".to_owned()
+        }
+        ron::Error::ExpectedString => "Expected a string in double quotes".to_owned(),
+        ron::Error::TrailingCharacters => {
+            "Text after the end: a file holds one `Scenario( ... )` or `Experiment( ... )`"
+                .to_owned()
+        }
+        ron::Error::MissingStructField { field, outer } => format!(
+            "Missing field `{field}`{}: it is required",
+            outer
+                .as_ref()
+                .map_or_else(String::new, |outer| format!(" in `{outer}`"))
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// Parses scenario text. `Some(..)` may be left out around optional values.
@@ -132,7 +298,9 @@ pub fn parse_str(text: &str) -> Result<raw::RawScenario, ron::error::SpannedErro
 }
 
 pub(crate) fn ron_options() -> ron::Options {
-    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(MAX_NESTING)
 }
 
 /// The canonical RON text of a parsed scenario: field order fixed, comments and layout dropped.
@@ -556,4 +724,112 @@ pub fn stream_key(label: &str) -> u64 {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATE: &str = include_str!("../../tests/data/valid_template.ron");
+
+    fn syntax_message(text: &str) -> (usize, usize, String) {
+        let error = parse_str(text).expect_err("a syntax error");
+        match syntax_error(Path::new("x.ron"), text, &error) {
+            ScenarioError::Syntax {
+                line,
+                column,
+                message,
+                ..
+            } => (line, column, message),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_closing_quote_is_traced_back_to_its_line() {
+        // RON stops on line 3, where the string opened on line 2 ends.
+        let text = TEMPLATE.replace("name: \"bad\"", "name: \"bad");
+        let (line, _, message) = syntax_message(&text);
+        assert_eq!(line, 3, "{message}");
+        assert!(message.contains("missing on line 2"), "{message}");
+        // A string of the wrong type is not mistaken for one left open.
+        let text = TEMPLATE.replace("horizon: 12", "horizon: \"twelve\"");
+        let (_, _, message) = syntax_message(&text);
+        assert!(!message.contains("missing on line"), "{message}");
+    }
+
+    #[test]
+    fn integer_fields_refuse_decimals_negatives_and_strings_saying_what_is_valid() {
+        for (value, found) in [
+            ("12.5", "`12.5`"),
+            ("12.0", "`12.0`"),
+            ("-12", "`-12`"),
+            ("4294967296", "`4294967296`"),
+            ("\"twelve\"", "\"twelve\""),
+        ] {
+            let text = TEMPLATE.replace("horizon: 12", &format!("horizon: {value}"));
+            let (line, _, message) = syntax_message(&text);
+            assert_eq!(line, 4, "{message}");
+            assert!(
+                message.contains("a whole number of months (1..=600)") && message.contains(found),
+                "{value}: {message}"
+            );
+        }
+        // Optional integers still read bare or in `Some(..)`.
+        for runs in ["runs: 20", "runs: Some(20)"] {
+            let raw = parse_str(&TEMPLATE.replace("runs: 20", runs)).unwrap();
+            assert_eq!(raw.runs, Some(20));
+        }
+        let text = TEMPLATE.replace("runs: 20", "runs: -1");
+        assert!(syntax_message(&text).2.contains("replications"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bom.ron");
+        std::fs::write(&file, format!("\u{feff}{TEMPLATE}")).unwrap();
+        assert_eq!(load(&file).unwrap().name, "bad");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("latin1.ron");
+        std::fs::write(&file, b"Scenario(\n  name: \"C\xf4te\"").unwrap();
+        match read_text(&file) {
+            Err(ScenarioError::NotText {
+                line, column, byte, ..
+            }) => assert_eq!((line, column, byte), (2, 11, 0xf4)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reading_a_device_stops_at_the_size_limit() {
+        // /dev/zero reports a size of 0 and never ends: reading must stop at the limit.
+        match read_text(Path::new("/dev/zero")) {
+            Err(ScenarioError::TooLarge { bytes: None, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn long_lists_of_problems_are_cut_short() {
+        let problems: Vec<Problem> = (0..250)
+            .map(|index| Problem {
+                path: format!("flows[{index}]"),
+                message: "bad".into(),
+            })
+            .collect();
+        let message = ScenarioError::Invalid {
+            file: PathBuf::from("x.ron"),
+            problems,
+        }
+        .to_string();
+        assert!(message.starts_with("x.ron: 250 problems:"), "{message}");
+        assert_eq!(message.lines().count(), 1 + MAX_PROBLEMS_SHOWN + 1);
+        assert!(message.ends_with("... and 150 more problems"), "{message}");
+    }
 }

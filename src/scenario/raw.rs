@@ -67,6 +67,147 @@ impl<'de> Deserialize<'de> for Num {
     }
 }
 
+/// Integer fields: they read any number RON can write, so that `horizon: 12.5` or
+/// `horizon: -12` is refused as a value, with what would be valid, at its line and column,
+/// rather than as a syntax error ("Expected comma") or "Integer is out of bounds".
+pub(crate) mod whole {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::Deserializer;
+    use serde::de::{self, Unexpected, Visitor};
+
+    use crate::scenario::{MAX_HORIZON_MONTHS, MAX_RUNS};
+
+    struct Whole<T> {
+        expecting: String,
+        marker: PhantomData<T>,
+    }
+
+    impl<T> Whole<T> {
+        fn new(expecting: String) -> Self {
+            Whole {
+                expecting,
+                marker: PhantomData,
+            }
+        }
+
+        fn refuse<E: de::Error>(&self, found: impl fmt::Display) -> E {
+            E::invalid_value(
+                Unexpected::Other(&format!("`{found}`")),
+                &self.expecting.as_str(),
+            )
+        }
+    }
+
+    impl<T: TryFrom<u64> + TryFrom<i64>> Visitor<'_> for Whole<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(&self.expecting)
+        }
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+            T::try_from(value).map_err(|_| self.refuse(value))
+        }
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+            T::try_from(value).map_err(|_| self.refuse(value))
+        }
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
+            // `{:?}` keeps the decimal point: `12.0`, not `12`.
+            Err(self.refuse(format!("{value:?}")))
+        }
+    }
+
+    struct Optional<T>(Whole<T>);
+
+    impl<'de, T: TryFrom<u64> + TryFrom<i64>> Visitor<'de> for Optional<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(&self.0.expecting)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
+            deserializer.deserialize_any(self.0).map(Some)
+        }
+    }
+
+    fn required<'de, D: Deserializer<'de>, T: TryFrom<u64> + TryFrom<i64>>(
+        deserializer: D,
+        expecting: String,
+    ) -> Result<T, D::Error> {
+        deserializer.deserialize_any(Whole::new(expecting))
+    }
+
+    fn optional<'de, D: Deserializer<'de>, T: TryFrom<u64> + TryFrom<i64>>(
+        deserializer: D,
+        expecting: String,
+    ) -> Result<Option<T>, D::Error> {
+        deserializer.deserialize_option(Optional(Whole::new(expecting)))
+    }
+
+    /// A scenario's `horizon`.
+    pub fn horizon<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+        required(
+            deserializer,
+            format!("a whole number of months (1..={MAX_HORIZON_MONTHS})"),
+        )
+    }
+
+    /// A number of replications (`runs`).
+    pub fn runs<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        required(
+            deserializer,
+            format!("a whole number of replications (1..={MAX_RUNS})"),
+        )
+    }
+
+    /// An optional number of replications.
+    pub fn optional_runs<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<u64>, D::Error> {
+        optional(
+            deserializer,
+            format!("a whole number of replications (1..={MAX_RUNS})"),
+        )
+    }
+
+    /// A seed.
+    pub fn seed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        required(deserializer, format!("a whole number (0..={})", u64::MAX))
+    }
+
+    /// An optional seed.
+    pub fn optional_seed<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<u64>, D::Error> {
+        optional(deserializer, format!("a whole number (0..={})", u64::MAX))
+    }
+
+    /// A number of consecutive months (a `When` trigger's `months`).
+    pub fn months<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+        required(
+            deserializer,
+            format!("a whole number of months (1..={MAX_HORIZON_MONTHS})"),
+        )
+    }
+
+    /// An optional month of the horizon (an outcome window's `from` and `to`).
+    pub fn optional_month<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<u32>, D::Error> {
+        optional(
+            deserializer,
+            "a month: a whole number from 0 (the first month) to the horizon - 1".to_owned(),
+        )
+    }
+
+    /// A count of design points or samples.
+    pub fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+        required(deserializer, "a whole number, 1 or more".to_owned())
+    }
+}
+
 fn zero() -> Num {
     Num::lit(0.0)
 }
@@ -88,10 +229,11 @@ pub struct RawScenario {
     /// First simulated month, `YYYY-MM`.
     pub start: String,
     /// Number of simulated months.
+    #[serde(deserialize_with = "whole::horizon")]
     pub horizon: u32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_runs")]
     pub runs: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_seed")]
     pub seed: Option<u64>,
     #[serde(default)]
     pub model: RawModel,
@@ -313,7 +455,7 @@ pub enum RawTrigger {
         actor: String,
         op: Comparison,
         threshold: Num,
-        #[serde(default = "one_month")]
+        #[serde(default = "one_month", deserialize_with = "whole::months")]
         months: u32,
         #[serde(default = "one")]
         probability: Num,
@@ -434,36 +576,36 @@ pub enum RawOutcome {
         name: String,
         metric: Metric,
         actor: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         from: Option<u32>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         to: Option<u32>,
     },
     Mean {
         name: String,
         metric: Metric,
         actor: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         from: Option<u32>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         to: Option<u32>,
     },
     Max {
         name: String,
         metric: Metric,
         actor: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         from: Option<u32>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         to: Option<u32>,
     },
     Min {
         name: String,
         metric: Metric,
         actor: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         from: Option<u32>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         to: Option<u32>,
     },
     Final {
@@ -484,9 +626,9 @@ pub enum RawOutcome {
         actor: String,
         op: Comparison,
         threshold: f64,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         from: Option<u32>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         to: Option<u32>,
     },
     All {
@@ -495,9 +637,9 @@ pub enum RawOutcome {
         actor: String,
         op: Comparison,
         threshold: f64,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         from: Option<u32>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "whole::optional_month")]
         to: Option<u32>,
     },
     EventFired {

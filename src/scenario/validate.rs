@@ -92,9 +92,19 @@ impl ActorIndex {
     }
 }
 
+/// A name in quotes, as it appears in paths and messages. A name too long to be valid (it is
+/// reported as such) is cut short, so that one absurd name cannot fill the screen.
 fn quoted(name: &str) -> String {
-    format!("{name:?}")
+    if name.chars().count() > MAX_NAME_CHARS {
+        let start: String = name.chars().take(40).collect();
+        format!("{:?}...", start)
+    } else {
+        format!("{name:?}")
+    }
 }
+
+/// Most names listed as the valid choices in one message.
+const MAX_NAMES_LISTED: usize = 30;
 
 fn known_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
     let mut names: Vec<&String> = names.collect();
@@ -102,11 +112,35 @@ fn known_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
     if names.is_empty() {
         "none".to_owned()
     } else {
-        names
+        let mut listed: Vec<String> = names
             .iter()
+            .take(MAX_NAMES_LISTED)
             .map(|name| quoted(name))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        if names.len() > MAX_NAMES_LISTED {
+            listed.push(format!("and {} more", names.len() - MAX_NAMES_LISTED));
+        }
+        listed.join(", ")
+    }
+}
+
+/// What is wrong with a name, if anything: names become CSV columns, chart titles and (through
+/// `charts::file_stem`) parts of file names.
+pub(super) fn name_problem(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        Some("name is empty".to_owned())
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        Some(format!(
+            "name is {} characters long, over the limit of {MAX_NAME_CHARS}",
+            name.chars().count()
+        ))
+    } else if name.chars().any(char::is_control) {
+        Some(
+            "name contains control characters (a line break, a tab, ...): use plain text"
+                .to_owned(),
+        )
+    } else {
+        None
     }
 }
 
@@ -131,7 +165,12 @@ impl Checker {
         if let Some(runs) = raw.runs
             && (runs == 0 || runs > MAX_RUNS)
         {
-            self.problem("runs", format!("{runs} is outside 1..={MAX_RUNS}"));
+            self.problem(
+                "runs",
+                format!(
+                    "{runs} is outside 1..={MAX_RUNS} (the most replications one command may run)"
+                ),
+            );
         }
         for (collection, len) in [
             ("actors", raw.actors.len()),
@@ -214,15 +253,8 @@ impl Checker {
     }
 
     fn name(&mut self, path: &str, name: &str) {
-        if name.trim().is_empty() {
-            self.problem(path, "name is empty");
-        } else if name.chars().count() > MAX_NAME_CHARS {
-            self.problem(
-                path,
-                format!("name is longer than {MAX_NAME_CHARS} characters"),
-            );
-        } else if name.chars().any(char::is_control) {
-            self.problem(path, "name contains control characters");
+        if let Some(message) = name_problem(name) {
+            self.problem(path, message);
         }
     }
 
@@ -412,7 +444,13 @@ impl Checker {
         let distribution = match dist {
             RawDistribution::Uniform { min, max } => {
                 need(self, "min", *min, true, "");
-                need(self, "max", *max, max > min, "max must be greater than min");
+                need(
+                    self,
+                    "max",
+                    *max,
+                    max > min,
+                    &format!("max must be greater than min ({min})"),
+                );
                 Distribution::Uniform {
                     min: *min,
                     max: *max,
@@ -432,7 +470,7 @@ impl Checker {
                         "max",
                         *max,
                         *max > low,
-                        "max must be greater than min",
+                        &format!("max must be greater than min ({low})"),
                     );
                 }
                 Distribution::Normal {
@@ -459,7 +497,7 @@ impl Checker {
                         "max",
                         *max,
                         *max > low,
-                        "max must be greater than min",
+                        &format!("max must be greater than min ({low})"),
                     );
                 }
                 need(
@@ -511,7 +549,7 @@ impl Checker {
                     "max",
                     high,
                     high > low,
-                    "max must be greater than min",
+                    &format!("max must be greater than min ({low})"),
                 );
                 Distribution::Beta {
                     alpha: *alpha,
@@ -527,9 +565,15 @@ impl Checker {
                     "mode",
                     *mode,
                     mode >= min && mode <= max,
-                    "mode must lie between min and max",
+                    &format!("mode must lie between min ({min}) and max ({max})"),
                 );
-                need(self, "max", *max, max > min, "max must be greater than min");
+                need(
+                    self,
+                    "max",
+                    *max,
+                    max > min,
+                    &format!("max must be greater than min ({min})"),
+                );
                 Distribution::Triangular {
                     min: *min,
                     mode: *mode,

@@ -18,11 +18,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::raw::whole;
 use super::raw::{
     Comparison, FlowKind, Metric, RawActor, RawArea, RawDistribution, RawEffect, RawEvent, RawFlow,
     RawModel, RawOutcome, RawPressure, RawScenario, RawTrigger, RawUncertain,
 };
-use super::{ScenarioError, ron_options};
+use super::{ScenarioError, describe_ron_error, ron_options, syntax_error};
 
 /// The most variants a chain of `extends` may stack.
 const MAX_DEPTH: usize = 32;
@@ -36,9 +37,9 @@ pub struct RawVariant {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_runs")]
     pub runs: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_seed")]
     pub seed: Option<u64>,
     #[serde(default)]
     pub remove: Removals,
@@ -265,14 +266,14 @@ fn locate<'a>(root: &'a mut Value, segments: &[Segment]) -> Result<&'a mut Value
 fn typed<T: DeserializeOwned + serde::Serialize>(text: &str) -> Result<Value, String> {
     let value: T = ron_options()
         .from_str(text)
-        .map_err(|error| error.code.to_string())?;
+        .map_err(|error| describe_ron_error(&error.code))?;
     serde_json::to_value(value).map_err(|error| error.to_string())
 }
 
 fn untyped(text: &str) -> Result<Value, String> {
     let value: ron::Value = ron_options()
         .from_str(text)
-        .map_err(|error| error.code.to_string())?;
+        .map_err(|error| describe_ron_error(&error.code))?;
     serde_json::to_value(value).map_err(|error| error.to_string())
 }
 
@@ -412,11 +413,21 @@ fn apply(mut base: RawScenario, variant: RawVariant) -> Result<RawScenario, Stri
 /// Sets fields of a scenario by path: each edit is (field path, new value in RON, written as
 /// that field is written in a scenario file). Errors name the path.
 pub fn set_fields(base: RawScenario, edits: &[(&str, &str)]) -> Result<RawScenario, String> {
+    set_fields_at(base, edits)
+        .map_err(|(index, message)| format!("set[{:?}]: {message}", edits[index].0))
+}
+
+/// [`set_fields`], with the index in `edits` of the edit that failed and why, for callers that
+/// name edits their own way (an experiment's `parameters[i].path`).
+pub(crate) fn set_fields_at(
+    base: RawScenario,
+    edits: &[(&str, &str)],
+) -> Result<RawScenario, (usize, String)> {
     if edits.is_empty() {
         return Ok(base);
     }
-    let image =
-        serde_json::to_value(&base).map_err(|error| format!("cannot edit the base: {error}"))?;
+    let image = serde_json::to_value(&base)
+        .map_err(|error| (0, format!("cannot edit the base: {error}")))?;
     if serde_json::from_value::<RawScenario>(image.clone()).is_err() {
         // JSON has no infinity or NaN: a base holding one does not survive the round trip.
         // Such a number is invalid in every field, so validation of the unedited base reports
@@ -427,18 +438,17 @@ pub fn set_fields(base: RawScenario, edits: &[(&str, &str)]) -> Result<RawScenar
     match serde_json::from_value(edited) {
         Ok(scenario) => Ok(scenario),
         Err(error) => Err(blame(image, edits)
-            .unwrap_or_else(|| format!("set: the result is not a scenario: {error}"))),
+            .unwrap_or_else(|| (0, format!("the result is not a scenario: {error}")))),
     }
 }
 
-fn apply_edits(mut image: Value, edits: &[(&str, &str)]) -> Result<Value, String> {
-    for (path, value) in edits {
-        let context = |message: String| format!("set[{path:?}]: {message}");
-        let segments = parse_path(path).map_err(context)?;
+fn apply_edits(mut image: Value, edits: &[(&str, &str)]) -> Result<Value, (usize, String)> {
+    for (index, (path, value)) in edits.iter().enumerate() {
+        let segments = parse_path(path).map_err(|message| (index, message))?;
         let new_value = parse_value(&segments, value)
-            .map_err(|error| context(format!("invalid value: {error}")))?;
+            .map_err(|error| (index, format!("invalid value: {error}")))?;
         let node =
-            locate(&mut image, &segments).map_err(|error| context(format!("the base {error}")))?;
+            locate(&mut image, &segments).map_err(|error| (index, format!("the base {error}")))?;
         *node = new_value;
     }
     Ok(image)
@@ -446,11 +456,11 @@ fn apply_edits(mut image: Value, edits: &[(&str, &str)]) -> Result<Value, String
 
 /// The first edit after which the scenario no longer reads back, with serde's reason: a value
 /// of the wrong type for a field parsed without a type (`horizon: "long"`). Only run on failure.
-fn blame(mut image: Value, edits: &[(&str, &str)]) -> Option<String> {
-    for edit in edits {
+fn blame(mut image: Value, edits: &[(&str, &str)]) -> Option<(usize, String)> {
+    for (index, edit) in edits.iter().enumerate() {
         image = apply_edits(image, std::slice::from_ref(edit)).ok()?;
         if let Err(error) = serde_json::from_value::<RawScenario>(image.clone()) {
-            return Some(format!("set[{:?}]: invalid value: {error}", edit.0));
+            return Some((index, format!("invalid value: {error}")));
         }
     }
     None
@@ -463,15 +473,9 @@ pub fn resolve(
     text: &str,
     chain: &mut Vec<PathBuf>,
 ) -> Result<RawScenario, ScenarioError> {
-    let variant: RawVariant =
-        ron_options()
-            .from_str(text)
-            .map_err(|error| ScenarioError::Syntax {
-                file: file.to_path_buf(),
-                line: error.span.start.line,
-                column: error.span.start.col,
-                message: error.code.to_string(),
-            })?;
+    let variant: RawVariant = ron_options()
+        .from_str(text)
+        .map_err(|error| syntax_error(file, text, &error))?;
     let folder = file.parent().unwrap_or_else(|| Path::new("."));
     let base_path = folder.join(&variant.extends);
     let failure = |message: String| ScenarioError::Variant {
