@@ -206,7 +206,9 @@ fn run(args: RunArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
 
 /// This command line with `--resume`, quoted for a POSIX shell where needed.
 fn resume_command() -> String {
-    let mut words: Vec<String> = std::env::args().collect();
+    let mut words: Vec<String> = std::env::args_os()
+        .map(|word| word.to_string_lossy().into_owned())
+        .collect();
     if !words.iter().any(|word| word == "--resume") {
         words.push("--resume".to_owned());
     }

@@ -15,9 +15,9 @@ use crate::scenario::Scenario;
 pub enum Tolerance {
     /// In the outcome's own unit.
     Absolute(f64),
-    /// As a fraction of the absolute value of the mean (written `2%` on the command line, held
-    /// as 0.02).
-    Relative(f64),
+    /// As a percentage of the absolute value of the mean (written `2%` on the command line,
+    /// held as 2, so that it prints as written).
+    RelativePercent(f64),
 }
 
 /// One `--precision OUTCOME=VALUE` request, the outcome resolved to its index.
@@ -54,7 +54,7 @@ impl fmt::Display for Tolerance {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             Tolerance::Absolute(value) => write!(f, "{value}"),
-            Tolerance::Relative(fraction) => write!(f, "{}%", fraction * 100.0),
+            Tolerance::RelativePercent(percent) => write!(f, "{percent}%"),
         }
     }
 }
@@ -101,7 +101,7 @@ impl PrecisionTarget {
             ));
         };
         let tolerance = if relative {
-            Tolerance::Relative(parsed / 100.0)
+            Tolerance::RelativePercent(parsed)
         } else {
             Tolerance::Absolute(parsed)
         };
@@ -126,7 +126,7 @@ impl PrecisionTarget {
         let mean = aggregate.outcomes[self.outcome].moments.mean;
         match self.tolerance {
             Tolerance::Absolute(bound) => error <= bound,
-            Tolerance::Relative(fraction) => error <= fraction * mean.abs(),
+            Tolerance::RelativePercent(percent) => error <= percent / 100.0 * mean.abs(),
         }
     }
 }

@@ -415,8 +415,14 @@ fn merge_batch(
         &[&layout.name],
         options.force,
     )?;
-    for table in [EXPERIMENTS_FILE, RUNS_FILE] {
-        let files: Vec<PathBuf> = parts.iter().map(|(folder, _)| folder.join(table)).collect();
+    for (table, rows_per_point) in [(EXPERIMENTS_FILE, 1), (RUNS_FILE, layout.runs)] {
+        let files: Vec<(PathBuf, u64)> = parts
+            .iter()
+            .map(|(folder, info)| {
+                let points = info.items[1] - info.items[0];
+                (folder.join(table), points * rows_per_point)
+            })
+            .collect();
         concatenate_rows(&files, &staged.path().join(table))?;
     }
     let input = Input {
@@ -462,13 +468,15 @@ fn merge_run(
     let pool = results::thread_pool(options.threads)?;
     let staged = StagedDir::new(destination, SUMMARY_FILE, &[&scenario.name], options.force)?;
     let outcomes_path = staged.path().join(OUTCOMES_FILE);
-    concatenate_rows(
-        &parts
-            .iter()
-            .map(|(folder, _)| folder.join(OUTCOMES_FILE))
-            .collect::<Vec<_>>(),
-        &outcomes_path,
-    )?;
+    let files: Vec<(PathBuf, u64)> = parts
+        .iter()
+        .map(|(folder, info)| {
+            let runs = |block: u64| (block * engine::BLOCK_SIZE).min(plan.runs);
+            let rows = runs(info.items[1]) - runs(info.items[0]);
+            (folder.join(OUTCOMES_FILE), rows)
+        })
+        .collect();
+    concatenate_rows(&files, &outcomes_path)?;
     let histograms = results::write_result_files(
         &staged, &scenario, plan.seed, &aggregate, None, options, &pool,
     )?;
@@ -491,26 +499,45 @@ fn merge_run(
 }
 
 /// Writes the header of the first file, then every file's rows after its header, in order.
-pub(crate) fn concatenate_rows(files: &[PathBuf], destination: &Path) -> Result<(), OutputError> {
+/// Each file must hold exactly its `expected_rows` (rows hold numbers and names without line
+/// breaks, so lines are rows): a part cut short in a copy is refused, not merged.
+pub(crate) fn concatenate_rows(
+    files: &[(PathBuf, u64)],
+    destination: &Path,
+) -> Result<(), MergeError> {
     let output =
         File::create(destination).map_err(OutputError::io(destination, "cannot create"))?;
     let mut output = BufWriter::new(output);
-    for (index, file) in files.iter().enumerate() {
+    for (index, (file, expected_rows)) in files.iter().enumerate() {
         let input = File::open(file).map_err(OutputError::io(file, "cannot open"))?;
         let mut input = BufReader::new(input);
-        let mut header = Vec::new();
-        input
-            .read_until(b'\n', &mut header)
-            .map_err(OutputError::io(file, "cannot read"))?;
-        if index == 0 {
-            output
-                .write_all(&header)
-                .map_err(OutputError::io(destination, "cannot write"))?;
+        let mut line = Vec::new();
+        let mut lines = 0u64;
+        loop {
+            line.clear();
+            let read = input
+                .read_until(b'\n', &mut line)
+                .map_err(OutputError::io(file, "cannot read"))?;
+            if read == 0 {
+                break;
+            }
+            if lines > 0 || index == 0 {
+                output
+                    .write_all(&line)
+                    .map_err(OutputError::io(destination, "cannot write"))?;
+            }
+            lines += 1;
         }
-        std::io::copy(&mut input, &mut output)
-            .map_err(OutputError::io(destination, "cannot write"))?;
+        let rows = lines.saturating_sub(1);
+        if rows != *expected_rows {
+            return Err(MergeError::Inconsistent {
+                file: file.clone(),
+                cause: format!("{rows} rows where the part's share holds {expected_rows}"),
+            });
+        }
     }
     output
         .flush()
-        .map_err(OutputError::io(destination, "cannot write"))
+        .map_err(OutputError::io(destination, "cannot write"))?;
+    Ok(())
 }

@@ -1,0 +1,250 @@
+//! Outputs are all or nothing: a run killed with SIGKILL at any moment leaves the previous
+//! results untouched (or no folder at all), and a full disk, a read-only destination, a missing
+//! parent folder or a folder of another scenario's results get a clear error, exit code 2, and
+//! nothing written.
+//!
+//! The disk tests mount small tmpfs file systems, which needs root (as CI runs); they fail with a
+//! message saying so otherwise.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{assert_success, files_under, secsim, secsim_command, stderr};
+
+fn scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/niger_realignment.ron")
+}
+
+fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+/// Runs `scenario` with `runs` into `out`, with charts.
+fn run_into(dir: &Path, scenario: &Path, runs: &str, out: &Path) -> std::process::Output {
+    secsim(
+        dir,
+        &[
+            "run",
+            path_arg(scenario),
+            "--runs",
+            runs,
+            "--quiet",
+            "--out",
+            path_arg(out),
+        ],
+    )
+}
+
+/// Names in `dir` that do not start with a dot (staging folders do).
+fn visible_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
+
+/// SIGKILL at several moments of a run (simulating, writing tables, drawing charts) never
+/// leaves a mix: the folder holds exactly the previous results, byte for byte.
+#[test]
+fn a_killed_run_leaves_the_previous_results_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_success(&run_into(dir.path(), &scenario(), "1000", &out));
+    let before = files_under(&out);
+    let manifest_before = std::fs::read(out.join("manifest.json")).unwrap();
+    let mut killed = 0;
+    // From almost at once to well into chart drawing (a 20,000-run run with charts takes
+    // several seconds on two cores).
+    for delay_ms in [30, 150, 400, 900, 1600, 2500, 4000] {
+        let mut child = secsim_command(
+            dir.path(),
+            &[
+                "run",
+                path_arg(&scenario()),
+                "--runs",
+                "20000",
+                "--quiet",
+                "--out",
+                path_arg(&out),
+            ],
+        )
+        .spawn()
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+        let after = files_under(&out);
+        if after != before {
+            // The run finished before the kill: then the folder must be the new run's, whole.
+            let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+            assert!(
+                summary.contains("\"runs\": 20000"),
+                "a mix after {delay_ms} ms"
+            );
+            return;
+        }
+        assert_eq!(
+            std::fs::read(out.join("manifest.json")).unwrap(),
+            manifest_before,
+            "manifest changed after a kill at {delay_ms} ms"
+        );
+    }
+    assert!(
+        killed >= 3,
+        "only {killed} runs were still going when killed"
+    );
+}
+
+/// A run killed before it completes, with no previous results, leaves no results folder (only
+/// a hidden staging folder, never mistaken for results).
+#[test]
+fn a_killed_first_run_leaves_no_results_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = secsim_command(
+        dir.path(),
+        &[
+            "run",
+            path_arg(&scenario()),
+            "--runs",
+            "200000",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            path_arg(&out),
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let started = Instant::now();
+    // Wait until the run is under way: its staging folder exists.
+    while std::fs::read_dir(dir.path()).unwrap().count() == 0
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before it could be killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!out.exists(), "a killed first run left {}", out.display());
+    assert!(visible_names(dir.path()).is_empty());
+}
+
+/// Writing over another scenario's results is refused without --force and allowed with it.
+#[test]
+fn results_of_another_scenario_are_replaced_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/niger_baseline.ron");
+    assert_success(&run_into(dir.path(), &baseline, "200", &out));
+    let before = files_under(&out);
+    let refused = run_into(dir.path(), &scenario(), "200", &out);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("holds the results of \"niger_baseline\", not of \"niger_realignment\"")
+            && message.contains("--force"),
+        "{message}"
+    );
+    assert_eq!(files_under(&out), before);
+    let forced = secsim(
+        dir.path(),
+        &[
+            "run",
+            path_arg(&scenario()),
+            "--runs",
+            "200",
+            "--quiet",
+            "--force",
+            "--out",
+            path_arg(&out),
+        ],
+    );
+    assert_success(&forced);
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"scenario\": \"niger_realignment\""));
+}
+
+/// An --out whose parent folder does not exist is refused, naming the folder.
+#[test]
+fn a_missing_parent_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("no/such/folder/out");
+    let output = run_into(dir.path(), &scenario(), "10", &out);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("does not exist") && message.contains("no/such/folder"),
+        "{message}"
+    );
+    assert!(!dir.path().join("no").exists());
+}
+
+/// A tmpfs mounted at a fresh folder, unmounted when dropped.
+struct Mount {
+    point: PathBuf,
+}
+
+impl Mount {
+    fn tmpfs(point: PathBuf, options: &str) -> Mount {
+        std::fs::create_dir_all(&point).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs", path_arg(&point)])
+            .status()
+            .expect("cannot start mount");
+        assert!(
+            status.success(),
+            "mount -t tmpfs -o {options} failed: these tests need root (CI runs as root)"
+        );
+        Mount { point }
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.point).status();
+    }
+}
+
+/// A disk that fills up mid-run gives a clear error naming the file and "No space left", exit 2,
+/// and leaves neither results nor staging files behind on that disk.
+#[test]
+fn a_full_disk_is_a_clear_error_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = Mount::tmpfs(dir.path().join("small"), "size=512k");
+    let out = mount.point.join("out");
+    let output = run_into(dir.path(), &scenario(), "20000", &out);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("No space left on device"), "{message}");
+    assert!(message.contains(path_arg(&mount.point)), "{message}");
+    assert!(!out.exists());
+    let left: Vec<_> = std::fs::read_dir(&mount.point).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// A read-only destination gives a clear error with the path and "Read-only file system".
+#[test]
+fn a_read_only_destination_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = Mount::tmpfs(dir.path().join("readonly"), "ro,size=64k");
+    let out = mount.point.join("out");
+    let output = run_into(dir.path(), &scenario(), "100", &out);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("Read-only file system"), "{message}");
+    assert!(message.contains(path_arg(&mount.point)), "{message}");
+}
