@@ -382,12 +382,14 @@ fn batch(args: BatchArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     };
     let destination = args.out.unwrap_or_else(|| default_out(&args.experiment));
     let total = experiment.points.len() as u64 * experiment.runs;
-    eprintln!(
-        "{}: {} points x {} runs = {total} replications",
-        experiment.name,
-        experiment.points.len(),
-        experiment.runs
-    );
+    if !args.quiet && args.shard.is_none() {
+        eprintln!(
+            "{}: {} points x {} runs = {total} replications",
+            experiment.name,
+            experiment.points.len(),
+            experiment.runs
+        );
+    }
     let started = Instant::now();
     let provenance = provenance("batch", started_at, std::slice::from_ref(&args.experiment));
     if let Some((index, count)) = args.shard {

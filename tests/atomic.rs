@@ -248,3 +248,38 @@ fn a_read_only_destination_is_a_clear_error() {
     assert!(message.contains("Read-only file system"), "{message}");
     assert!(message.contains(path_arg(&mount.point)), "{message}");
 }
+
+/// A run whose estimated time exceeds --max-hours is refused before it starts, with the
+/// estimate, the limit and how to raise it, and writes nothing.
+#[test]
+fn a_run_beyond_max_hours_is_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let started = Instant::now();
+    let output = secsim(
+        dir.path(),
+        &[
+            "run",
+            path_arg(&scenario()),
+            "--runs",
+            "100000000",
+            "--max-hours",
+            "0.5",
+            "--out",
+            path_arg(&out),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("would take at least")
+            && message.contains("above the limit of 0.5 hours")
+            && message.contains("raise it with --max-hours"),
+        "{message}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "it started running"
+    );
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}

@@ -14,9 +14,10 @@ pub const MAX_MEMORY_BYTES: u64 = 16 << 30;
 pub const DEFAULT_MAX_HOURS: f64 = 24.0;
 
 /// Lower bound of the time per element and month of a replication: one element is a state,
-/// group, flow, pressure link or event. Measured costs are several times higher (README,
-/// "Speed"); using the lower figure keeps refusals certain.
-const NANOSECONDS_PER_ELEMENT_MONTH: f64 = 25.0;
+/// group, flow, pressure link or event. Measured on two cores: about 265 ns for
+/// niger_realignment.ron and 390 ns for sahel_regional.ron (README, "Speed"); using a figure
+/// several times lower keeps refusals certain.
+const NANOSECONDS_PER_ELEMENT_MONTH: f64 = 50.0;
 /// Lower bound of the memory of one summary (moments and a sketch of a few hundred bins).
 const BYTES_PER_DISTRIBUTION: u64 = 1024;
 
