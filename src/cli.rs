@@ -81,13 +81,8 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-    /// Replace the results folder even if it holds results of another scenario or experiment.
-    #[arg(long)]
-    pub force: bool,
-    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
-    /// longer than this many hours.
-    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
-    pub max_hours: f64,
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 /// Parses `K/M` with 1 <= K <= M.
@@ -101,6 +96,19 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
             "expected K/M with 1 <= K <= M <= {MAX_SHARDS}, e.g. 3/8, got {text:?}"
         )),
     }
+}
+
+/// Options of every command that writes a results folder: what it may replace, how long it may
+/// take.
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    /// Replace the results folder even if it holds results of another scenario or experiment.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
+    /// longer than this many hours.
+    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
+    pub max_hours: f64,
 }
 
 /// Parses a positive, finite number of hours.
@@ -129,13 +137,8 @@ pub struct MergeArgs {
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,
-    /// Replace the results folder even if it holds results of another scenario or experiment.
-    #[arg(long)]
-    pub force: bool,
-    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
-    /// longer than this many hours.
-    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
-    pub max_hours: f64,
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 #[derive(Debug, Args)]
@@ -168,13 +171,8 @@ pub struct CompareArgs {
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,
-    /// Replace the results folder even if it holds results of another scenario or experiment.
-    #[arg(long)]
-    pub force: bool,
-    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
-    /// longer than this many hours.
-    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
-    pub max_hours: f64,
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 #[derive(Debug, Args)]
@@ -197,13 +195,8 @@ pub struct BatchArgs {
     /// size) and write a part folder for `secsim merge`.
     #[arg(long, value_name = "K/M", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
-    /// Replace the results folder even if it holds results of another scenario or experiment.
-    #[arg(long)]
-    pub force: bool,
-    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
-    /// longer than this many hours.
-    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
-    pub max_hours: f64,
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 /// Sensitivity analysis methods.
@@ -249,13 +242,8 @@ pub struct SensitivityArgs {
     /// size) and write a part folder for `secsim merge`.
     #[arg(long, value_name = "K/M", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
-    /// Replace the results folder even if it holds results of another scenario or experiment.
-    #[arg(long)]
-    pub force: bool,
-    /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
-    /// longer than this many hours.
-    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
-    pub max_hours: f64,
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 #[derive(Debug, Args)]

@@ -114,8 +114,8 @@ fn run(args: RunArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         threads,
         charts: !args.no_charts,
-        force: args.force,
-        max_hours: args.max_hours,
+        force: args.guard.force,
+        max_hours: args.guard.max_hours,
     };
     let provenance = provenance("run", started_at, std::slice::from_ref(&args.scenario));
     let context = || format!("cannot write results to {}", destination.display());
@@ -229,8 +229,8 @@ fn merge(args: MergeArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         charts: !args.no_charts,
-        force: args.force,
-        max_hours: args.max_hours,
+        force: args.guard.force,
+        max_hours: args.guard.max_hours,
     };
     let provenance = provenance("merge", started_at, &args.parts);
     let merged = part::merge(&args.parts, options, &provenance, &args.out)
@@ -327,8 +327,8 @@ fn compare(args: CompareArgs, started_at: SystemTime) -> anyhow::Result<ExitCode
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         charts: !args.no_charts,
-        force: args.force,
-        max_hours: args.max_hours,
+        force: args.guard.force,
+        max_hours: args.guard.max_hours,
     };
     let destination = args.out.unwrap_or_else(|| {
         let stems: Vec<String> = args.scenarios.iter().map(|file| file_stem(file)).collect();
@@ -377,8 +377,8 @@ fn batch(args: BatchArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         charts: !args.no_charts,
-        force: args.force,
-        max_hours: args.max_hours,
+        force: args.guard.force,
+        max_hours: args.guard.max_hours,
     };
     let destination = args.out.unwrap_or_else(|| default_out(&args.experiment));
     let total = experiment.points.len() as u64 * experiment.runs;
@@ -477,8 +477,8 @@ fn sensitivity(args: SensitivityArgs, started_at: SystemTime) -> anyhow::Result<
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         charts: !args.no_charts,
-        force: args.force,
-        max_hours: args.max_hours,
+        force: args.guard.force,
+        max_hours: args.guard.max_hours,
     };
     let destination = args.out.unwrap_or_else(|| {
         default_folder().join(format!("{}_sensitivity", file_stem(&args.scenario)))

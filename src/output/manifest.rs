@@ -112,6 +112,25 @@ pub struct Contents {
     pub threads: usize,
 }
 
+impl Contents {
+    /// The contents of a folder of one scenario's `runs` replications.
+    pub fn single(
+        provenance: &Provenance,
+        scenario: &Scenario,
+        seed: u64,
+        runs: u64,
+        threads: usize,
+    ) -> Contents {
+        Contents {
+            inputs: vec![Input::scenario(provenance.first_input(), scenario)],
+            seed,
+            runs,
+            points: 1,
+            threads,
+        }
+    }
+}
+
 /// Lowercase hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()

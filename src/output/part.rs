@@ -187,13 +187,13 @@ pub fn run_part(
     );
     let source = scenario::canonical_text(&scenario.raw);
     write_part_files(&staged, &info, SCENARIO_FILE, &source, &partial)?;
-    let contents = Contents {
-        inputs: vec![Input::scenario(provenance.first_input(), scenario)],
-        seed: plan.seed,
-        runs: total.runs,
-        points: 1,
-        threads: pool.current_num_threads(),
-    };
+    let contents = Contents::single(
+        provenance,
+        scenario,
+        plan.seed,
+        total.runs,
+        pool.current_num_threads(),
+    );
     manifest::write(staged.path(), &contents, provenance)?;
     Ok(staged.commit()?)
 }
@@ -480,13 +480,13 @@ fn merge_run(
     let histograms = results::write_result_files(
         &staged, &scenario, plan.seed, &aggregate, None, options, &pool,
     )?;
-    let contents = Contents {
-        inputs: vec![Input::scenario(provenance.first_input(), &scenario)],
-        seed: plan.seed,
-        runs: aggregate.runs,
-        points: 1,
-        threads: pool.current_num_threads(),
-    };
+    let contents = Contents::single(
+        provenance,
+        &scenario,
+        plan.seed,
+        aggregate.runs,
+        pool.current_num_threads(),
+    );
     manifest::write(staged.path(), &contents, provenance)?;
     let folder = staged.commit().map_err(RunError::from)?;
     Ok(WrittenRun {

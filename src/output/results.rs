@@ -13,7 +13,7 @@ use crate::engine::budget::{self, BudgetError};
 use crate::engine::{self, Aggregate, Next, PrecisionTarget, RunPlan, StopReason, Summaries};
 use crate::output::charts::{self, ChartFile};
 use crate::output::checkpoint::{self, Checkpoint, CheckpointError, RunIdentity};
-use crate::output::manifest::{self, Contents, Input, Provenance};
+use crate::output::manifest::{self, Contents, Provenance};
 use crate::output::outcomes::OutcomeWriter;
 use crate::output::report::{self, Figure};
 use crate::output::summary::Stopping;
@@ -294,13 +294,13 @@ pub fn run_controlled(
         options,
         &pool,
     )?;
-    let contents = Contents {
-        inputs: vec![Input::scenario(provenance.first_input(), scenario)],
-        seed: plan.seed,
-        runs: total.runs,
-        points: 1,
-        threads: pool.current_num_threads(),
-    };
+    let contents = Contents::single(
+        provenance,
+        scenario,
+        plan.seed,
+        total.runs,
+        pool.current_num_threads(),
+    );
     manifest::write(staged.path(), &contents, provenance)?;
     let folder = staged.commit()?;
     checkpoint::remove(&checkpoint_folder);
