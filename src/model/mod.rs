@@ -404,7 +404,7 @@ fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
             let attacks = sample::poisson(rate, &mut rng);
             ws.attacks[cell] = attacks;
             ws.fatalities[cell] =
-                sample::fatalities(attacks, ws.value(group.lethality), sigma, cap, &mut rng);
+                sample::fatalities(attacks, ws.value(group.lethality), sigma, cap, rng);
         }
     }
 }
