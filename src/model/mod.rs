@@ -72,6 +72,34 @@ pub struct Workspace {
     cell_streams: Vec<ElementStreams>,
     flow_streams: Vec<ElementStreams>,
     event_streams: Vec<ElementStreams>,
+    /// Per state: the capacity and intelligence factors of (M4) and the exponential of (M3),
+    /// last computed (see [`Remembered`]).
+    capacity_factor: Vec<Remembered>,
+    intelligence_factor: Vec<Remembered>,
+    intelligence_exp: Vec<Remembered>,
+}
+
+/// The last result of a pure function of two numbers, kept with the bits of the arguments it was
+/// computed from. Asked again with the same arguments it returns the kept value, which is exactly
+/// what computing it would give; with others it computes. The month loop asks the same `powf` and
+/// `exp` often: every link on a state shares the state's capacity ratio and intelligence gap and,
+/// usually, its sensitivities, and a state without intelligence support keeps the same sum.
+#[derive(Debug, Clone, Copy, Default)]
+struct Remembered {
+    arguments: Option<(u64, u64)>,
+    value: f64,
+}
+
+impl Remembered {
+    /// `compute()`, which must be a function of `arguments` alone, or the value kept for them.
+    fn get(&mut self, arguments: (f64, f64), compute: impl FnOnce() -> f64) -> f64 {
+        let bits = Some((arguments.0.to_bits(), arguments.1.to_bits()));
+        if self.arguments != bits {
+            self.value = compute();
+            self.arguments = bits;
+        }
+        self.value
+    }
 }
 
 fn resize<T: Clone>(vector: &mut Vec<T>, len: usize, value: T) {
@@ -135,6 +163,9 @@ pub fn simulate(
     }
     let model = &scenario.model;
     element_streams(scenario, seed, run_index, ws);
+    resize(&mut ws.capacity_factor, n_states, Remembered::default());
+    resize(&mut ws.intelligence_factor, n_states, Remembered::default());
+    resize(&mut ws.intelligence_exp, n_states, Remembered::default());
 
     // Flows (M1): timing, and the effect already built up before month 0.
     resize(&mut ws.flow_start, n_flows, 0);
@@ -328,8 +359,9 @@ fn support_levels(scenario: &Scenario, ws: &mut Workspace) {
     ws.intelligence.clear();
     for (index, state) in scenario.states.iter().enumerate() {
         let own = ws.value(state.intelligence);
-        ws.intelligence
-            .push(1.0 - (1.0 - own) * (-ws.intel_sum[index]).exp());
+        let sum = ws.intel_sum[index];
+        let gap_left = ws.intelligence_exp[index].get((sum, 0.0), || (-sum).exp());
+        ws.intelligence.push(1.0 - (1.0 - own) * gap_left);
     }
 }
 
@@ -364,10 +396,18 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
                 0.0
             };
             let capacity_ratio = ws.capacity_ref[link.state] / ws.capacity[link.state].max(1e-9);
+            let capacity_sensitivity = ws.value(link.capacity_sensitivity);
+            let capacity_factor = ws.capacity_factor[link.state]
+                .get((capacity_ratio, capacity_sensitivity), || {
+                    capacity_ratio.powf(capacity_sensitivity)
+                });
             let intelligence_gap = ws.intelligence_ref[link.state] - ws.intelligence[link.state];
-            rate *= strength_ratio
-                * capacity_ratio.powf(ws.value(link.capacity_sensitivity))
-                * (ws.value(link.intelligence_sensitivity) * intelligence_gap).exp();
+            let intelligence_sensitivity = ws.value(link.intelligence_sensitivity);
+            let intelligence_factor = ws.intelligence_factor[link.state]
+                .get((intelligence_sensitivity, intelligence_gap), || {
+                    (intelligence_sensitivity * intelligence_gap).exp()
+                });
+            rate *= strength_ratio * capacity_factor * intelligence_factor;
         }
         ws.expected_attacks[link.group * n_states + link.state] += rate;
         let neighbours = &scenario.states[link.state].neighbours;
@@ -715,5 +755,29 @@ fn compute_outcomes(scenario: &Scenario, output: &mut RunOutput) {
             }
         };
         output.outcomes[index] = value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept value is returned only for the very same argument bits (0.0 and -0.0 differ).
+    #[test]
+    fn remembered_computes_only_for_new_arguments() {
+        let mut remembered = Remembered::default();
+        let mut computed = 0;
+        let mut get = |remembered: &mut Remembered, arguments: (f64, f64)| {
+            remembered.get(arguments, || {
+                computed += 1;
+                arguments.0.powf(arguments.1)
+            })
+        };
+        assert_eq!(get(&mut remembered, (2.0, 0.5)), 2f64.powf(0.5));
+        assert_eq!(get(&mut remembered, (2.0, 0.5)), 2f64.powf(0.5));
+        assert_eq!(get(&mut remembered, (2.0, 1.5)), 2f64.powf(1.5));
+        assert_eq!(get(&mut remembered, (0.0, 1.0)), 0.0);
+        assert!(get(&mut remembered, (-0.0, 1.0)).is_sign_negative());
+        assert_eq!(computed, 4);
     }
 }
