@@ -138,7 +138,8 @@ pub fn simulate(
     let n_groups = scenario.groups.len();
     let n_flows = scenario.flows.len();
     let ws = workspace;
-    resize(&mut output.series, scenario.series.len() * horizon, 0.0);
+    // Not cleared: `record` writes every series-month before anything reads it.
+    output.series.resize(scenario.series.len() * horizon, 0.0);
     resize(&mut output.event_months, scenario.events.len(), None);
     resize(&mut output.outcomes, scenario.outcomes.len(), f64::NAN);
 
