@@ -77,6 +77,8 @@ pub struct Workspace {
     capacity_factor: Vec<Remembered>,
     intelligence_factor: Vec<Remembered>,
     intelligence_exp: Vec<Remembered>,
+    /// Per group: deaths per attack (M7), refreshed whenever an event changes parameters.
+    severity: Vec<sample::Severity>,
 }
 
 /// The last result of a pure function of two numbers, kept with the bits of the arguments it was
@@ -164,6 +166,7 @@ pub fn simulate(
     }
     let model = &scenario.model;
     element_streams(scenario, seed, run_index, ws);
+    refresh_severity(scenario, ws);
     resize(&mut ws.capacity_factor, n_states, Remembered::default());
     resize(&mut ws.intelligence_factor, n_states, Remembered::default());
     resize(&mut ws.intelligence_exp, n_states, Remembered::default());
@@ -427,13 +430,11 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
 fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
     let n_states = scenario.states.len();
     let dispersion = ws.value(scenario.model.attack_dispersion);
-    let sigma = ws.value(scenario.model.severity_sigma);
-    let cap = ws.value(scenario.model.max_deaths_per_attack);
     let slot = month_slot(month as i64);
     for state_index in 0..n_states {
         let mut tempo_rng = ws.state_streams[state_index].month(slot);
         let tempo = sample::tempo(dispersion, &mut tempo_rng);
-        for (group_index, group) in scenario.groups.iter().enumerate() {
+        for group_index in 0..scenario.groups.len() {
             let cell = group_index * n_states + state_index;
             let rate = ws.expected_attacks[cell] * tempo;
             if rate <= 0.0 {
@@ -444,8 +445,7 @@ fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
             let mut rng: StreamRng = ws.cell_streams[cell].month(slot);
             let attacks = sample::poisson(rate, &mut rng);
             ws.attacks[cell] = attacks;
-            ws.fatalities[cell] =
-                sample::fatalities(attacks, ws.value(group.lethality), sigma, cap, rng);
+            ws.fatalities[cell] = ws.severity[group_index].total_deaths(attacks, rng);
         }
     }
 }
@@ -592,6 +592,19 @@ fn fire_due_events(scenario: &Scenario, month: usize, ws: &mut Workspace, output
         for effect in &event.effects {
             apply_effect(scenario, effect, month, ws);
         }
+        refresh_severity(scenario, ws);
+    }
+}
+
+/// Deaths per attack of every group from the current parameter values (M7): at the start of a
+/// replication and after every event, the only times parameter values change.
+fn refresh_severity(scenario: &Scenario, ws: &mut Workspace) {
+    let sigma = ws.value(scenario.model.severity_sigma);
+    let cap = ws.value(scenario.model.max_deaths_per_attack);
+    ws.severity.clear();
+    for group in &scenario.groups {
+        let severity = sample::Severity::new(ws.value(group.lethality), sigma, cap);
+        ws.severity.push(severity);
     }
 }
 
