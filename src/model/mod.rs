@@ -11,7 +11,7 @@ use rand::RngExt;
 use crate::scenario::{
     ActorRef, Effect, FlowKind, Metric, OutcomeKind, Scenario, Slot, Source, Trigger,
 };
-use rng::{INIT_SLOT, StreamRng, mix, month_slot, stream};
+use rng::{ElementStreams, INIT_SLOT, StreamRng, mix, month_slot, stream};
 
 /// Smoothing weight of the latest month in the violence memory behind stability (M12): about a
 /// three-month memory, long enough that one bad month does not topple a regime on its own.
@@ -65,6 +65,43 @@ pub struct Workspace {
     fatalities: Vec<f64>,
     streak: Vec<u32>,
     pending: Vec<Option<usize>>,
+    /// Random streams of each element in this replication, hashed once (see [`ElementStreams`]).
+    state_streams: Vec<ElementStreams>,
+    group_streams: Vec<ElementStreams>,
+    /// Per (group, state) cell, `cell_streams[group * n_states + state]`: attack counts and deaths.
+    cell_streams: Vec<ElementStreams>,
+    flow_streams: Vec<ElementStreams>,
+    event_streams: Vec<ElementStreams>,
+    /// Per state: the capacity and intelligence factors of (M4) and the exponential of (M3),
+    /// last computed (see [`Remembered`]).
+    capacity_factor: Vec<Remembered>,
+    intelligence_factor: Vec<Remembered>,
+    intelligence_exp: Vec<Remembered>,
+    /// Per group: deaths per attack (M7), refreshed whenever an event changes parameters.
+    severity: Vec<sample::Severity>,
+}
+
+/// The last result of a pure function of two numbers, kept with the bits of the arguments it was
+/// computed from. Asked again with the same arguments it returns the kept value, which is exactly
+/// what computing it would give; with others it computes. The month loop asks the same `powf` and
+/// `exp` often: every link on a state shares the state's capacity ratio and intelligence gap and,
+/// usually, its sensitivities, and a state without intelligence support keeps the same sum.
+#[derive(Debug, Clone, Copy, Default)]
+struct Remembered {
+    arguments: Option<(u64, u64)>,
+    value: f64,
+}
+
+impl Remembered {
+    /// `compute()`, which must be a function of `arguments` alone, or the value kept for them.
+    fn get(&mut self, arguments: (f64, f64), compute: impl FnOnce() -> f64) -> f64 {
+        let bits = Some((arguments.0.to_bits(), arguments.1.to_bits()));
+        if self.arguments != bits {
+            self.value = compute();
+            self.arguments = bits;
+        }
+        self.value
+    }
 }
 
 fn resize<T: Clone>(vector: &mut Vec<T>, len: usize, value: T) {
@@ -103,7 +140,8 @@ pub fn simulate(
     let n_groups = scenario.groups.len();
     let n_flows = scenario.flows.len();
     let ws = workspace;
-    resize(&mut output.series, scenario.series.len() * horizon, 0.0);
+    // Not cleared: `record` writes every series-month before anything reads it.
+    output.series.resize(scenario.series.len() * horizon, 0.0);
     resize(&mut output.event_months, scenario.events.len(), None);
     resize(&mut output.outcomes, scenario.outcomes.len(), f64::NAN);
 
@@ -127,6 +165,11 @@ pub fn simulate(
         });
     }
     let model = &scenario.model;
+    element_streams(scenario, seed, run_index, ws);
+    refresh_severity(scenario, ws);
+    resize(&mut ws.capacity_factor, n_states, Remembered::default());
+    resize(&mut ws.intelligence_factor, n_states, Remembered::default());
+    resize(&mut ws.intelligence_exp, n_states, Remembered::default());
 
     // Flows (M1): timing, and the effect already built up before month 0.
     resize(&mut ws.flow_start, n_flows, 0);
@@ -240,7 +283,7 @@ pub fn simulate(
             to,
         } = event.trigger
         {
-            let mut rng = stream(seed, event.stream_key, run_index, INIT_SLOT);
+            let mut rng = ws.event_streams[index].month(INIT_SLOT);
             if rng.random::<f64>() < ws.value(probability) {
                 let (from, to) = (ws.value(from) as usize, ws.value(to) as usize);
                 let to = to.max(from);
@@ -253,17 +296,49 @@ pub fn simulate(
     resize(&mut ws.attacks, n_groups * n_states, 0.0);
     resize(&mut ws.fatalities, n_groups * n_states, 0.0);
     for month in 0..horizon {
-        fire_due_events(scenario, seed, run_index, month, ws, output);
-        deliver_flows(scenario, seed, run_index, month, ws);
+        fire_due_events(scenario, month, ws, output);
+        deliver_flows(scenario, month, ws);
         support_levels(scenario, ws);
         expected_attacks(scenario, ws, false);
-        draw_violence(scenario, seed, run_index, month, ws);
-        update_groups(scenario, seed, run_index, month, ws);
+        draw_violence(scenario, month, ws);
+        update_groups(scenario, month, ws);
         update_states(scenario, ws);
         record(scenario, month, ws, output);
-        check_triggers(scenario, seed, run_index, month, ws, output);
+        check_triggers(scenario, month, ws, output);
     }
     compute_outcomes(scenario, output);
+}
+
+/// Hashes (seed, element, replication) once for every element that draws in the month loop.
+fn element_streams(scenario: &Scenario, seed: u64, run_index: u64, ws: &mut Workspace) {
+    let fill = |streams: &mut Vec<ElementStreams>, keys: &mut dyn Iterator<Item = u64>| {
+        streams.clear();
+        streams.extend(keys.map(|key| ElementStreams::new(seed, key, run_index)));
+    };
+    fill(
+        &mut ws.state_streams,
+        &mut scenario.states.iter().map(|state| state.stream_key),
+    );
+    fill(
+        &mut ws.group_streams,
+        &mut scenario.groups.iter().map(|group| group.stream_key),
+    );
+    fill(
+        &mut ws.flow_streams,
+        &mut scenario.flows.iter().map(|flow| flow.stream_key),
+    );
+    fill(
+        &mut ws.event_streams,
+        &mut scenario.events.iter().map(|event| event.stream_key),
+    );
+    // A cell's key combines its group's and its state's, in group-major order like the cells.
+    let mut cell_keys = scenario.groups.iter().flat_map(|group| {
+        scenario
+            .states
+            .iter()
+            .map(|state| mix(group.stream_key ^ mix(state.stream_key)))
+    });
+    fill(&mut ws.cell_streams, &mut cell_keys);
 }
 
 /// Capacity and intelligence of every state from its own means and the current support (M2, M3).
@@ -288,19 +363,20 @@ fn support_levels(scenario: &Scenario, ws: &mut Workspace) {
     ws.intelligence.clear();
     for (index, state) in scenario.states.iter().enumerate() {
         let own = ws.value(state.intelligence);
-        ws.intelligence
-            .push(1.0 - (1.0 - own) * (-ws.intel_sum[index]).exp());
+        let sum = ws.intel_sum[index];
+        let gap_left = ws.intelligence_exp[index].get((sum, 0.0), || (-sum).exp());
+        ws.intelligence.push(1.0 - (1.0 - own) * gap_left);
     }
 }
 
 /// Tranches sent `lag` months ago arrive with probability `reliability`; the effect is the
 /// latest arrival or the decayed previous effect, whichever is larger (M1).
-fn deliver_flows(scenario: &Scenario, seed: u64, run_index: u64, month: usize, ws: &mut Workspace) {
+fn deliver_flows(scenario: &Scenario, month: usize, ws: &mut Workspace) {
     for (index, flow) in scenario.flows.iter().enumerate() {
         let sent = month as i64 - ws.flow_lag[index];
         let mut arrived = 0.0;
         if ws.flow_start[index] <= sent && sent < ws.flow_end[index] {
-            let mut rng = stream(seed, flow.stream_key, run_index, month_slot(sent));
+            let mut rng = ws.flow_streams[index].month(month_slot(sent));
             if rng.random::<f64>() < ws.value(flow.reliability) {
                 arrived = ws.value(flow.volume) * ws.flow_scale[index];
             }
@@ -324,10 +400,18 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
                 0.0
             };
             let capacity_ratio = ws.capacity_ref[link.state] / ws.capacity[link.state].max(1e-9);
+            let capacity_sensitivity = ws.value(link.capacity_sensitivity);
+            let capacity_factor = ws.capacity_factor[link.state]
+                .get((capacity_ratio, capacity_sensitivity), || {
+                    capacity_ratio.powf(capacity_sensitivity)
+                });
             let intelligence_gap = ws.intelligence_ref[link.state] - ws.intelligence[link.state];
-            rate *= strength_ratio
-                * capacity_ratio.powf(ws.value(link.capacity_sensitivity))
-                * (ws.value(link.intelligence_sensitivity) * intelligence_gap).exp();
+            let intelligence_sensitivity = ws.value(link.intelligence_sensitivity);
+            let intelligence_factor = ws.intelligence_factor[link.state]
+                .get((intelligence_sensitivity, intelligence_gap), || {
+                    (intelligence_sensitivity * intelligence_gap).exp()
+                });
+            rate *= strength_ratio * capacity_factor * intelligence_factor;
         }
         ws.expected_attacks[link.group * n_states + link.state] += rate;
         let neighbours = &scenario.states[link.state].neighbours;
@@ -343,16 +427,14 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
 /// Attack counts (negative binomial per state, M6) and their deaths (lognormal severity, M7).
 /// A state's monthly tempo multiplies every group's rate there: violence in a country rises and
 /// falls together (season, offensives), which is where ACLED's overdispersion is measured.
-fn draw_violence(scenario: &Scenario, seed: u64, run_index: u64, month: usize, ws: &mut Workspace) {
+fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
     let n_states = scenario.states.len();
     let dispersion = ws.value(scenario.model.attack_dispersion);
-    let sigma = ws.value(scenario.model.severity_sigma);
-    let cap = ws.value(scenario.model.max_deaths_per_attack);
     let slot = month_slot(month as i64);
-    for (state_index, state) in scenario.states.iter().enumerate() {
-        let mut tempo_rng = stream(seed, state.stream_key, run_index, slot);
+    for state_index in 0..n_states {
+        let mut tempo_rng = ws.state_streams[state_index].month(slot);
         let tempo = sample::tempo(dispersion, &mut tempo_rng);
-        for (group_index, group) in scenario.groups.iter().enumerate() {
+        for group_index in 0..scenario.groups.len() {
             let cell = group_index * n_states + state_index;
             let rate = ws.expected_attacks[cell] * tempo;
             if rate <= 0.0 {
@@ -360,18 +442,16 @@ fn draw_violence(scenario: &Scenario, seed: u64, run_index: u64, month: usize, w
                 ws.fatalities[cell] = 0.0;
                 continue;
             }
-            let key = mix(group.stream_key ^ mix(state.stream_key));
-            let mut rng: StreamRng = stream(seed, key, run_index, slot);
+            let mut rng: StreamRng = ws.cell_streams[cell].month(slot);
             let attacks = sample::poisson(rate, &mut rng);
             ws.attacks[cell] = attacks;
-            ws.fatalities[cell] =
-                sample::fatalities(attacks, ws.value(group.lethality), sigma, cap, &mut rng);
+            ws.fatalities[cell] = ws.severity[group_index].total_deaths(attacks, rng);
         }
     }
 }
 
 /// Attrition and recruitment of every group (M8, M9, M10).
-fn update_groups(scenario: &Scenario, seed: u64, run_index: u64, month: usize, ws: &mut Workspace) {
+fn update_groups(scenario: &Scenario, month: usize, ws: &mut Workspace) {
     let model = &scenario.model;
     let area_fire = ws.value(model.area_fire_effectiveness);
     let collateral = ws.value(model.collateral_recruitment);
@@ -400,7 +480,7 @@ fn update_groups(scenario: &Scenario, seed: u64, run_index: u64, month: usize, w
                 / (1.0 + collateral * (1.0 - ws.intelligence_ref[state]));
             expected_recruits += fighters * recruitment * ungoverned * harm * room;
         }
-        let mut rng = stream(seed, group.stream_key, run_index, month_slot(month as i64));
+        let mut rng = ws.group_streams[index].month(month_slot(month as i64));
         let recruits = sample::poisson(expected_recruits, &mut rng);
         let losses = sample::poisson(expected_losses, &mut rng).min(strength);
         ws.strength[index] = (strength + recruits - losses).max(0.0);
@@ -488,14 +568,7 @@ fn record(scenario: &Scenario, month: usize, ws: &Workspace, output: &mut RunOut
     }
 }
 
-fn fire_due_events(
-    scenario: &Scenario,
-    seed: u64,
-    run_index: u64,
-    month: usize,
-    ws: &mut Workspace,
-    output: &mut RunOutput,
-) {
+fn fire_due_events(scenario: &Scenario, month: usize, ws: &mut Workspace, output: &mut RunOutput) {
     for (index, event) in scenario.events.iter().enumerate() {
         if output.event_months[index].is_some() {
             continue;
@@ -506,8 +579,7 @@ fn fire_due_events(
                 let in_window = month >= ws.value(from) as usize
                     && to.is_none_or(|to| month <= ws.value(to) as usize);
                 in_window && {
-                    let mut rng =
-                        stream(seed, event.stream_key, run_index, month_slot(month as i64));
+                    let mut rng = ws.event_streams[index].month(month_slot(month as i64));
                     rng.random::<f64>() < ws.value(monthly)
                 }
             }
@@ -520,6 +592,19 @@ fn fire_due_events(
         for effect in &event.effects {
             apply_effect(scenario, effect, month, ws);
         }
+        refresh_severity(scenario, ws);
+    }
+}
+
+/// Deaths per attack of every group from the current parameter values (M7): at the start of a
+/// replication and after every event, the only times parameter values change.
+fn refresh_severity(scenario: &Scenario, ws: &mut Workspace) {
+    let sigma = ws.value(scenario.model.severity_sigma);
+    let cap = ws.value(scenario.model.max_deaths_per_attack);
+    ws.severity.clear();
+    for group in &scenario.groups {
+        let severity = sample::Severity::new(ws.value(group.lethality), sigma, cap);
+        ws.severity.push(severity);
     }
 }
 
@@ -579,14 +664,7 @@ fn apply_effect(scenario: &Scenario, effect: &Effect, month: usize, ws: &mut Wor
 
 /// A triggered event fires the month after its condition has held for `months` consecutive
 /// months, plus its delay; each month the condition holds it fires with `probability`.
-fn check_triggers(
-    scenario: &Scenario,
-    seed: u64,
-    run_index: u64,
-    month: usize,
-    ws: &mut Workspace,
-    output: &RunOutput,
-) {
+fn check_triggers(scenario: &Scenario, month: usize, ws: &mut Workspace, output: &RunOutput) {
     let horizon = scenario.horizon_months;
     for (index, event) in scenario.events.iter().enumerate() {
         let Trigger::When {
@@ -610,7 +688,7 @@ fn check_triggers(
             ws.streak[index] = 0;
         }
         if ws.streak[index] >= months {
-            let mut rng = stream(seed, event.stream_key, run_index, month_slot(month as i64));
+            let mut rng = ws.event_streams[index].month(month_slot(month as i64));
             if rng.random::<f64>() < ws.value(probability) {
                 let delay = delay
                     .as_ref()
@@ -691,5 +769,29 @@ fn compute_outcomes(scenario: &Scenario, output: &mut RunOutput) {
             }
         };
         output.outcomes[index] = value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept value is returned only for the very same argument bits (0.0 and -0.0 differ).
+    #[test]
+    fn remembered_computes_only_for_new_arguments() {
+        let mut remembered = Remembered::default();
+        let mut computed = 0;
+        let mut get = |remembered: &mut Remembered, arguments: (f64, f64)| {
+            remembered.get(arguments, || {
+                computed += 1;
+                arguments.0.powf(arguments.1)
+            })
+        };
+        assert_eq!(get(&mut remembered, (2.0, 0.5)), 2f64.powf(0.5));
+        assert_eq!(get(&mut remembered, (2.0, 0.5)), 2f64.powf(0.5));
+        assert_eq!(get(&mut remembered, (2.0, 1.5)), 2f64.powf(1.5));
+        assert_eq!(get(&mut remembered, (0.0, 1.0)), 0.0);
+        assert!(get(&mut remembered, (-0.0, 1.0)).is_sign_negative());
+        assert_eq!(computed, 4);
     }
 }

@@ -25,10 +25,29 @@ pub fn mix(mut z: u64) -> u64 {
 
 /// The stream for one element in one month of one replication.
 pub fn stream(seed: u64, element_key: u64, run_index: u64, month_slot: u64) -> StreamRng {
-    let high =
-        mix(mix(mix(mix(seed ^ 0x5ec5_1300_0000_0001) ^ element_key) ^ run_index) ^ month_slot);
-    let low = mix(high ^ 0x9e37_79b9_7f4a_7c15);
-    StreamRng::new((u128::from(high) << 64) | u128::from(low))
+    ElementStreams::new(seed, element_key, run_index).month(month_slot)
+}
+
+/// The streams of one element in one replication: (seed, element key, replication) hashed once,
+/// so that opening a month's stream in the month loop costs one mix instead of four. Gives the
+/// same streams as [`stream`], which is defined through it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ElementStreams(u64);
+
+impl ElementStreams {
+    /// The streams of element `element_key` in replication `run_index`.
+    pub fn new(seed: u64, element_key: u64, run_index: u64) -> Self {
+        ElementStreams(mix(
+            mix(mix(seed ^ 0x5ec5_1300_0000_0001) ^ element_key) ^ run_index
+        ))
+    }
+
+    /// The stream for one month slot.
+    pub fn month(self, month_slot: u64) -> StreamRng {
+        let high = mix(self.0 ^ month_slot);
+        let low = mix(high ^ 0x9e37_79b9_7f4a_7c15);
+        StreamRng::new((u128::from(high) << 64) | u128::from(low))
+    }
 }
 
 /// Month slot of a calendar month relative to the scenario start (may be negative for
@@ -56,6 +75,19 @@ mod tests {
         2546902252630038353,
         621110102920395099,
     ];
+
+    #[test]
+    fn element_streams_are_the_streams() {
+        for (seed, key, run, slot) in [
+            (42, 7, 3, 0),
+            (1, 2, 3, INIT_SLOT),
+            (9, 0, 0, month_slot(-4)),
+        ] {
+            let mut direct = stream(seed, key, run, slot);
+            let mut through = ElementStreams::new(seed, key, run).month(slot);
+            assert_eq!(direct.next_u64(), through.next_u64());
+        }
+    }
 
     #[test]
     fn streams_differ_by_every_key_part() {
