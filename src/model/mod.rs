@@ -693,7 +693,8 @@ fn check_triggers(scenario: &Scenario, month: usize, ws: &mut Workspace, output:
                 let delay = delay
                     .as_ref()
                     .map_or(0.0, |delay| sample::draw(delay, &mut rng).round().max(0.0));
-                ws.pending[index] = Some(month + 1 + delay as usize);
+                // A delay drawn beyond any horizon (the cast saturates) must not overflow.
+                ws.pending[index] = Some(month.saturating_add(1).saturating_add(delay as usize));
             }
         }
     }

@@ -52,10 +52,15 @@ pub fn draw<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut R) -> f64 {
     }
 }
 
-/// A Poisson count with mean `mean`; 0 for a non-positive mean.
+/// Largest Poisson mean drawn: a month with more than a million events of one kind has left the
+/// model's domain, and each attack's deaths are drawn one by one, so a larger count (a state whose
+/// capacity is shocked to 0 can ask for 1e19) would keep a replication running for days.
+const MAX_POISSON_MEAN: f64 = 1e6;
+
+/// A Poisson count with mean `mean` (at most [`MAX_POISSON_MEAN`]); 0 for a non-positive mean.
 pub fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
     if mean > 0.0 {
-        Poisson::new(mean.min(1e15)).map_or(mean, |poisson| poisson.sample(rng))
+        Poisson::new(mean.min(MAX_POISSON_MEAN)).map_or(mean, |poisson| poisson.sample(rng))
     } else {
         0.0
     }
