@@ -376,8 +376,14 @@ fn deliver_flows(scenario: &Scenario, month: usize, ws: &mut Workspace) {
         let sent = month as i64 - ws.flow_lag[index];
         let mut arrived = 0.0;
         if ws.flow_start[index] <= sent && sent < ws.flow_end[index] {
-            let mut rng = ws.flow_streams[index].month(month_slot(sent));
-            if rng.random::<f64>() < ws.value(flow.reliability) {
+            // A uniform draw is below 1, so a fully reliable flow's tranche arrives without one;
+            // the stream is this flow's for this month alone, so no other number moves.
+            let reliability = ws.value(flow.reliability);
+            let arrives = reliability >= 1.0 || {
+                let mut rng = ws.flow_streams[index].month(month_slot(sent));
+                rng.random::<f64>() < reliability
+            };
+            if arrives {
                 arrived = ws.value(flow.volume) * ws.flow_scale[index];
             }
         }
