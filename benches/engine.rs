@@ -8,6 +8,10 @@
 //!   blocks, so two threads each get one) of `scenarios/niger_realignment.ron` (one state, three
 //!   groups) and `scenarios/sahel_regional.ron` (five states, three groups across them), on 1 and
 //!   2 threads. Criterion's `thrpt` is replications per second.
+//! - `paired/<scenario>`: 4,000 replications on 1 thread, then the same on 2 threads, in each
+//!   iteration; the ratio of each pair's two times gives a parallel efficiency that the host's
+//!   drift in speed between benchmarks does not bias (see [`paired_efficiency`]). The summary
+//!   prints the median ratio; criterion's own figure for it is the time of both halves.
 //! - `actor_months/<scenario>`: one block of 1,000 replications on 1 thread. Criterion's `thrpt`
 //!   is actor-months per second, where an actor is a state, an armed group or a partner (a
 //!   `State`, `Group` or `Partner` entry of the scenario's `actors`; regional bodies are left out,
@@ -51,6 +55,8 @@ const RUNS_PER_ITERATION: u64 = 2_000;
 const ACTOR_MONTH_RUNS: u64 = 1_000;
 /// Replications in the target benchmark.
 const TARGET_RUNS: u64 = 10_000;
+/// Replications in each half of a [`paired_efficiency`] pair: four blocks, two a thread.
+const PAIRED_RUNS: u64 = 4_000;
 /// Seed when a scenario does not give one (the command's default).
 const DEFAULT_SEED: u64 = 1;
 /// Criterion's smallest sample count.
@@ -190,6 +196,44 @@ fn actor_months(criterion: &mut Criterion) {
     group.finish();
 }
 
+/// Ratios 1-thread time / (2 x 2-thread time) of back-to-back pairs, by scenario.
+static PAIRED: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
+
+/// Parallel efficiency from pairs: each iteration times [`PAIRED_RUNS`] replications on 1 thread
+/// and then the same on 2 threads, and keeps the ratio of the two. The machine this project runs
+/// on shares its host, whose speed drifts by tens of percent over seconds to minutes; comparing
+/// the medians of two benchmarks measured a minute apart mixes that drift into the efficiency,
+/// while the two halves of a pair see nearly the same machine.
+fn paired_efficiency(criterion: &mut Criterion) {
+    let mut group = flat_group(criterion, "paired", 8);
+    group.throughput(Throughput::Elements(2 * PAIRED_RUNS));
+    for (name, file) in SCENARIOS {
+        let scenario = load(file);
+        group.bench_function(name, |bencher| {
+            bencher.iter_custom(|iterations| {
+                let mut elapsed = Duration::ZERO;
+                for _ in 0..iterations {
+                    let start = Instant::now();
+                    black_box(replicate(black_box(&scenario), PAIRED_RUNS, 1));
+                    let one = start.elapsed();
+                    let start = Instant::now();
+                    black_box(replicate(black_box(&scenario), PAIRED_RUNS, 2));
+                    let two = start.elapsed();
+                    elapsed += one + two;
+                    PAIRED
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .entry(name.to_owned())
+                        .or_default()
+                        .push(one.as_secs_f64() / (2.0 * two.as_secs_f64()));
+                }
+                elapsed
+            })
+        });
+    }
+    group.finish();
+}
+
 fn target_run(criterion: &mut Criterion) {
     let scenario = load("scenarios/niger_realignment.ron");
     let threads = 2;
@@ -216,6 +260,20 @@ fn print_summary() {
                 "{name}: {one:.0} replications/s on 1 thread, {two:.0} on 2 threads, \
                  parallel efficiency {:.2}",
                 two / (2.0 * one)
+            ));
+        }
+        if let Some(ratios) = PAIRED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get_mut(name)
+        {
+            ratios.sort_by(f64::total_cmp);
+            lines.push(format!(
+                "{name}: parallel efficiency {:.2} (median of {} back-to-back pairs, {:.2} to {:.2})",
+                ratios[ratios.len() / 2],
+                ratios.len(),
+                ratios[0],
+                ratios[ratios.len() - 1]
             ));
         }
         if let Some(time) = median_time("actor_months", name) {
@@ -249,7 +307,7 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = replications_per_second, actor_months, target_run
+    targets = replications_per_second, paired_efficiency, actor_months, target_run
 }
 
 /// `criterion_main!`, followed by the summary.
