@@ -119,11 +119,37 @@ fn run(args: RunArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
     };
     let provenance = provenance("run", started_at, std::slice::from_ref(&args.scenario));
     let context = || format!("cannot write results to {}", destination.display());
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // The first signal asks the run to stop at the next block (with a checkpoint, unless it
+        // is a shard); a second one, while the first is being honoured, ends the process at once.
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(EXIT_INTERRUPTED),
+            Arc::clone(&interrupt),
+        )?;
+        signal_hook::flag::register(signal, Arc::clone(&interrupt))?;
+    }
     if let Some((index, count)) = args.shard {
         let shard = Shard::new(index, count).context("--shard K/M needs 1 <= K <= M")?;
         let blocks = shard.range(plan.n_blocks());
-        let folder = part::run_part(&scenario, &plan, shard, options, &provenance, &destination)
-            .with_context(context)?;
+        let written = part::run_part(
+            &scenario,
+            &plan,
+            shard,
+            options,
+            &provenance,
+            &destination,
+            Some(&interrupt),
+        );
+        let folder = match written {
+            Ok(folder) => folder,
+            Err(error @ RunError::ShardInterrupted { .. }) => {
+                eprintln!("{error}");
+                return Ok(ExitCode::from(EXIT_INTERRUPTED));
+            }
+            Err(error) => return Err(error).with_context(context),
+        };
         println!(
             "shard {index}/{count} of {} ({} runs, seed {}): runs {} to {} in {:.2} s",
             scenario.name,
@@ -142,17 +168,6 @@ fn run(args: RunArgs, started_at: SystemTime) -> anyhow::Result<ExitCode> {
         .map(|text| PrecisionTarget::parse(&scenario, text))
         .collect::<Result<Vec<_>, String>>()
         .map_err(anyhow::Error::msg)?;
-    let interrupt = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM] {
-        // The first signal asks for a checkpoint at the next block; a second one, while the
-        // first is being honoured, ends the process at once.
-        signal_hook::flag::register_conditional_shutdown(
-            signal,
-            i32::from(EXIT_INTERRUPTED),
-            Arc::clone(&interrupt),
-        )?;
-        signal_hook::flag::register(signal, Arc::clone(&interrupt))?;
-    }
     let bar = progress_bar(plan.runs, args.quiet);
     let progress = |done| bar.set_position(done);
     let control = RunControl {

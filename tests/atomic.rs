@@ -104,8 +104,9 @@ fn a_killed_run_leaves_the_previous_results_untouched() {
     );
 }
 
-/// A run killed before it completes, with no previous results, leaves no results folder (only
-/// a hidden staging folder, never mistaken for results).
+/// A run killed before it completes, with no previous results, leaves no results folder, only a
+/// hidden staging folder (never mistaken for results), which the next run to the same place
+/// removes.
 #[test]
 fn a_killed_first_run_leaves_no_results_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -141,6 +142,24 @@ fn a_killed_first_run_leaves_no_results_folder() {
     child.wait().unwrap();
     assert!(!out.exists(), "a killed first run left {}", out.display());
     assert!(visible_names(dir.path()).is_empty());
+    let staging = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".out.partial-"))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        staging(dir.path()).len(),
+        1,
+        "the killed run's staging folder"
+    );
+    // The next run to the same place removes what the killed one left.
+    assert_success(&run_into(dir.path(), &scenario(), "1000", &out));
+    assert!(out.join("summary.json").is_file());
+    assert_eq!(staging(dir.path()), Vec::<String>::new());
 }
 
 /// Writing over another scenario's results is refused without --force and allowed with it.

@@ -140,8 +140,10 @@ impl StagedDir {
             || "results".into(),
             |name| name.to_string_lossy().into_owned(),
         );
+        let prefix = format!(".{stem}.partial-");
+        remove_stale_staging(&parent, &prefix);
         let staging = tempfile::Builder::new()
-            .prefix(&format!(".{stem}.partial-"))
+            .prefix(&format!("{prefix}{}.{}.", host_name(), std::process::id()))
             .tempdir_in(&parent)
             .map_err(OutputError::io(&parent, "cannot create a staging folder"))?;
         Ok(StagedDir {
@@ -178,6 +180,72 @@ impl StagedDir {
         }
         outcome.map(|()| destination)
     }
+}
+
+/// Removes the staging folders (`<prefix><host>.<pid>.<random>`, and `.old` ones) that runs of
+/// this host killed before they could clean up left beside the destination: a process that is
+/// gone will never commit them. Folders of live processes, or of other hosts sharing the file
+/// system (a cluster's nodes), are left alone; failures are ignored, the folders being hidden
+/// leftovers that nothing reads.
+fn remove_stale_staging(parent: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let host = host_name();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|name| name.strip_prefix(prefix)) else {
+            continue;
+        };
+        let mut fields = rest.split('.');
+        let (Some(their_host), Some(pid)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if their_host == host && pid != std::process::id() && !process_alive(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// This machine's name, reduced to `[A-Za-z0-9-]` so that it can sit in a file name between
+/// dots; "host" when it cannot be read.
+fn host_name() -> String {
+    let mut buffer = [0u8; 256];
+    #[cfg(unix)]
+    // SAFETY: the buffer is valid for its length; gethostname writes at most that many bytes.
+    let read = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) } == 0;
+    #[cfg(not(unix))]
+    let read = false;
+    let name: String = buffer
+        .iter()
+        .take_while(|&&byte| byte != 0)
+        .map(|&byte| byte as char)
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect();
+    if read && !name.is_empty() {
+        name
+    } else {
+        "host".to_owned()
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 #[cfg(unix)]

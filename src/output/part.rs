@@ -18,6 +18,7 @@
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +145,7 @@ pub fn run_part(
     options: RunOptions,
     provenance: &Provenance,
     destination: &Path,
+    interrupt: Option<&AtomicBool>,
 ) -> Result<PathBuf, RunError> {
     let pool = results::thread_pool(options.threads)?;
     let blocks = shard.range(plan.n_blocks());
@@ -170,6 +172,14 @@ pub fn run_part(
             |block, _| -> Result<Next, RunError> {
                 outcome_writer.write_block(&block.rows)?;
                 partial.add(block);
+                // A shard is the unit of restart: stopped, it keeps nothing (the staging folder
+                // goes with `staged`), and is run again whole.
+                if block.ends_wave && interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+                    return Err(RunError::ShardInterrupted {
+                        index: shard.index,
+                        count: shard.count,
+                    });
+                }
                 Ok(Next::Continue)
             },
         )

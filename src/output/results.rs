@@ -83,6 +83,8 @@ pub enum RunError {
         runs: u64,
         checkpoint: PathBuf,
     },
+    #[error("interrupted: shard {index}/{count} was not written; run it again")]
+    ShardInterrupted { index: u64, count: u64 },
     #[error("cannot start {threads} worker threads: {source}")]
     Threads {
         threads: usize,

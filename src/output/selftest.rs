@@ -85,7 +85,7 @@ pub fn selftest(
     for index in 1..=SHARDS {
         let shard = Shard::new(index, SHARDS).expect("1 <= index <= SHARDS");
         let folder = temporary.path().join(format!("part_{index}"));
-        part::run_part(scenario, plan, shard, options, provenance, &folder)?;
+        part::run_part(scenario, plan, shard, options, provenance, &folder, None)?;
         parts.push(folder);
     }
     // Merged in reverse, to check that the order the parts are named in does not matter.
