@@ -768,16 +768,6 @@ struct DynamicField {
     range: (f64, f64),
 }
 
-/// Metrics of states and of groups, in the order `Metric::STATE` and `Metric::GROUP` give.
-const STATE_METRICS: [Metric; 6] = [
-    Metric::Attacks,
-    Metric::Fatalities,
-    Metric::Capacity,
-    Metric::Control,
-    Metric::Stability,
-    Metric::Intelligence,
-];
-const GROUP_METRICS: [Metric; 3] = [Metric::Strength, Metric::Attacks, Metric::Fatalities];
 const COMPARISONS: [Comparison; 4] = [
     Comparison::Above,
     Comparison::Below,
@@ -801,9 +791,9 @@ fn series(states: &[String], groups: &[String], actor: &Index, metric: &Index) -
         .collect();
     let &(name, is_state) = actor.get(&actors);
     let metric = if is_state {
-        *metric.get(&STATE_METRICS)
+        *metric.get(&Metric::STATE)
     } else {
-        *metric.get(&GROUP_METRICS)
+        *metric.get(&Metric::GROUP)
     };
     (name.clone(), metric)
 }
