@@ -1,6 +1,6 @@
 //! Speed of the engine, through the library as the `run` command uses it.
 //!
-//! Run with `cargo bench --bench engine` (about a minute and a half on an idle 2-core machine).
+//! Run with `cargo bench --bench engine` (about two and a half minutes on an idle 2-core machine).
 //! Samples are few and flat (the same number of iterations in each) because one iteration is
 //! already hundreds of milliseconds of work.
 //!
@@ -8,8 +8,8 @@
 //!   blocks, so two threads each get one) of `scenarios/niger_realignment.ron` (one state, three
 //!   groups) and `scenarios/sahel_regional.ron` (five states, three groups across them), on 1 and
 //!   2 threads. Criterion's `thrpt` is replications per second.
-//! - `paired/<scenario>`: 4,000 replications on 1 thread, then the same on 2 threads, in each
-//!   iteration; the ratio of each pair's two times gives a parallel efficiency that the host's
+//! - `paired/<scenario>`: 4,000 replications on 1 thread and the same on 2 threads, back to back
+//!   (in alternating order) in each iteration; the ratio of each pair's two times gives a parallel efficiency that the host's
 //!   drift in speed between benchmarks does not bias (see [`paired_efficiency`]). The summary
 //!   prints the median ratio; criterion's own figure for it is the time of both halves.
 //! - `actor_months/<scenario>`: one block of 1,000 replications on 1 thread. Criterion's `thrpt`
@@ -197,41 +197,64 @@ fn actor_months(criterion: &mut Criterion) {
 }
 
 /// Ratios 1-thread time / (2 x 2-thread time) of back-to-back pairs, by scenario.
-static PAIRED: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
+/// Ratios 1-thread time / (2 x 2-thread time) of back-to-back pairs, by scenario, one list per
+/// call of criterion's routine (the first calls are its warm-up).
+static PAIRED: Mutex<BTreeMap<String, Vec<Vec<f64>>>> = Mutex::new(BTreeMap::new());
 
 /// Parallel efficiency from pairs: each iteration times [`PAIRED_RUNS`] replications on 1 thread
-/// and then the same on 2 threads, and keeps the ratio of the two. The machine this project runs
-/// on shares its host, whose speed drifts by tens of percent over seconds to minutes; comparing
-/// the medians of two benchmarks measured a minute apart mixes that drift into the efficiency,
-/// while the two halves of a pair see nearly the same machine.
+/// and the same on 2 threads, back to back, and keeps the ratio of the two. The machine this
+/// project runs on shares its host, whose speed drifts by tens of percent over seconds to
+/// minutes; comparing the medians of two benchmarks measured a minute apart mixes that drift
+/// into the efficiency, while the two halves of a pair see nearly the same machine. The order
+/// within a pair alternates, so that a steady drift favours neither.
 fn paired_efficiency(criterion: &mut Criterion) {
     let mut group = flat_group(criterion, "paired", 8);
-    group.throughput(Throughput::Elements(2 * PAIRED_RUNS));
     for (name, file) in SCENARIOS {
         let scenario = load(file);
+        let mut pairs = 0u64;
         group.bench_function(name, |bencher| {
             bencher.iter_custom(|iterations| {
                 let mut elapsed = Duration::ZERO;
+                let mut ratios = Vec::new();
                 for _ in 0..iterations {
-                    let start = Instant::now();
-                    black_box(replicate(black_box(&scenario), PAIRED_RUNS, 1));
-                    let one = start.elapsed();
-                    let start = Instant::now();
-                    black_box(replicate(black_box(&scenario), PAIRED_RUNS, 2));
-                    let two = start.elapsed();
+                    let time = |threads| {
+                        let start = Instant::now();
+                        black_box(replicate(black_box(&scenario), PAIRED_RUNS, threads));
+                        start.elapsed()
+                    };
+                    let (one, two) = if pairs.is_multiple_of(2) {
+                        let one = time(1);
+                        (one, time(2))
+                    } else {
+                        let two = time(2);
+                        (time(1), two)
+                    };
+                    pairs += 1;
                     elapsed += one + two;
-                    PAIRED
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .entry(name.to_owned())
-                        .or_default()
-                        .push(one.as_secs_f64() / (2.0 * two.as_secs_f64()));
+                    ratios.push(one.as_secs_f64() / (2.0 * two.as_secs_f64()));
                 }
+                PAIRED
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push(ratios);
                 elapsed
             })
         });
     }
     group.finish();
+}
+
+/// The median of `values` (the mean of the middle two for an even count); None when empty.
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(values[middle]),
+        _ => Some((values[middle - 1] + values[middle]) / 2.0),
+    }
 }
 
 fn target_run(criterion: &mut Criterion) {
@@ -258,19 +281,27 @@ fn print_summary() {
         if let (Some(one), Some(two)) = (runs_per_second(1), runs_per_second(2)) {
             lines.push(format!(
                 "{name}: {one:.0} replications/s on 1 thread, {two:.0} on 2 threads, \
-                 parallel efficiency {:.2}",
+                 parallel efficiency {:.2} from separate benchmarks",
                 two / (2.0 * one)
             ));
         }
-        if let Some(ratios) = PAIRED
+        let measured: Option<Vec<f64>> = PAIRED
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get_mut(name)
+            .get(name)
+            .map(|calls| {
+                calls[calls.len().saturating_sub(SAMPLES)..]
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .collect()
+            });
+        if let Some(mut ratios) = measured
+            && let Some(middle) = median(&mut ratios)
         {
-            ratios.sort_by(f64::total_cmp);
             lines.push(format!(
-                "{name}: parallel efficiency {:.2} (median of {} back-to-back pairs, {:.2} to {:.2})",
-                ratios[ratios.len() / 2],
+                "{name}: parallel efficiency {middle:.2} from back-to-back pairs (median of {}, \
+                 {:.2} to {:.2})",
                 ratios.len(),
                 ratios[0],
                 ratios[ratios.len() - 1]

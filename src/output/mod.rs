@@ -18,6 +18,7 @@ pub mod report;
 pub mod results;
 pub mod selftest;
 pub mod sensitivity;
+mod stale;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
@@ -31,6 +32,9 @@ use std::path::{Path, PathBuf};
 pub struct StagedDir {
     destination: PathBuf,
     staging: tempfile::TempDir,
+    /// Held locked while the staging folder lives, so that no other process takes it for a
+    /// dead one's leftover ([`stale`]).
+    lock: fs::File,
 }
 
 /// Why results could not be written.
@@ -96,6 +100,17 @@ impl StagedDir {
         inputs: &[&str],
         force: bool,
     ) -> Result<StagedDir, OutputError> {
+        let parent = match destination.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let stem = destination.file_name().map_or_else(
+            || "results".into(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let prefix = format!(".{stem}.partial-");
+        // First, as it may put back previous results that a killed commit left aside.
+        stale::clean(&parent, &prefix, destination);
         if destination.exists() && !destination.is_dir() {
             return Err(OutputError::NotAFolder {
                 path: destination.to_path_buf(),
@@ -129,26 +144,21 @@ impl StagedDir {
                 });
             }
         }
-        let parent = match destination.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         if !parent.is_dir() {
             return Err(OutputError::MissingParent { path: parent });
         }
-        let stem = destination.file_name().map_or_else(
-            || "results".into(),
-            |name| name.to_string_lossy().into_owned(),
-        );
-        let prefix = format!(".{stem}.partial-");
-        remove_stale_staging(&parent, &prefix);
         let staging = tempfile::Builder::new()
-            .prefix(&format!("{prefix}{}.{}.", host_name(), std::process::id()))
+            .prefix(&format!("{prefix}{}", stale::owner_tag()))
             .tempdir_in(&parent)
             .map_err(OutputError::io(&parent, "cannot create a staging folder"))?;
+        let lock = stale::lock(staging.path()).map_err(OutputError::io(
+            staging.path(),
+            "cannot lock the staging folder",
+        ))?;
         Ok(StagedDir {
             destination: destination.to_path_buf(),
             staging,
+            lock,
         })
     }
 
@@ -164,7 +174,11 @@ impl StagedDir {
 
     /// Moves the complete results into place, replacing any previous results in one step.
     pub fn commit(self) -> Result<PathBuf, OutputError> {
+        let lock_file = self.staging.path().join(stale::LOCK_FILE);
+        fs::remove_file(&lock_file).map_err(OutputError::io(&lock_file, "cannot remove"))?;
         let destination = self.destination;
+        // Still locked, by the open file, until the results are in place.
+        let _lock = self.lock;
         let staging = self.staging.keep();
         set_readable(&staging);
         let outcome = if destination.is_dir() {
@@ -180,72 +194,6 @@ impl StagedDir {
         }
         outcome.map(|()| destination)
     }
-}
-
-/// Removes the staging folders (`<prefix><host>.<pid>.<random>`, and `.old` ones) that runs of
-/// this host killed before they could clean up left beside the destination: a process that is
-/// gone will never commit them. Folders of live processes, or of other hosts sharing the file
-/// system (a cluster's nodes), are left alone; failures are ignored, the folders being hidden
-/// leftovers that nothing reads.
-fn remove_stale_staging(parent: &Path, prefix: &str) {
-    let Ok(entries) = fs::read_dir(parent) else {
-        return;
-    };
-    let host = host_name();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|name| name.strip_prefix(prefix)) else {
-            continue;
-        };
-        let mut fields = rest.split('.');
-        let (Some(their_host), Some(pid)) = (fields.next(), fields.next()) else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else {
-            continue;
-        };
-        if their_host == host && pid != std::process::id() && !process_alive(pid) {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// This machine's name, reduced to `[A-Za-z0-9-]` so that it can sit in a file name between
-/// dots; "host" when it cannot be read.
-fn host_name() -> String {
-    let mut buffer = [0u8; 256];
-    #[cfg(unix)]
-    // SAFETY: the buffer is valid for its length; gethostname writes at most that many bytes.
-    let read = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) } == 0;
-    #[cfg(not(unix))]
-    let read = false;
-    let name: String = buffer
-        .iter()
-        .take_while(|&&byte| byte != 0)
-        .map(|&byte| byte as char)
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(64)
-        .collect();
-    if read && !name.is_empty() {
-        name
-    } else {
-        "host".to_owned()
-    }
-}
-
-#[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return true;
-    };
-    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-    let result = unsafe { libc::kill(pid, 0) };
-    result == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-}
-
-#[cfg(not(unix))]
-fn process_alive(_pid: u32) -> bool {
-    true
 }
 
 #[cfg(unix)]
@@ -269,7 +217,7 @@ fn swap_into_place(staging: &Path, destination: &Path) -> Result<(), OutputError
     }
     // Fallback: two renames. Between them the destination is briefly absent but never mixed.
     let mut retired = staging.as_os_str().to_owned();
-    retired.push(".old");
+    retired.push(stale::RETIRED_SUFFIX);
     let retired = PathBuf::from(retired);
     fs::rename(destination, &retired).map_err(OutputError::io(
         destination,

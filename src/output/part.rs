@@ -173,8 +173,13 @@ pub fn run_part(
                 outcome_writer.write_block(&block.rows)?;
                 partial.add(block);
                 // A shard is the unit of restart: stopped, it keeps nothing (the staging folder
-                // goes with `staged`), and is run again whole.
-                if block.ends_wave && interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+                // goes with `staged`), and is run again whole; after its last block it is done,
+                // and finishes.
+                let last = block.index + 1 == blocks.end;
+                if block.ends_wave
+                    && !last
+                    && interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed))
+                {
                     return Err(RunError::ShardInterrupted {
                         index: shard.index,
                         count: shard.count,
