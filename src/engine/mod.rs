@@ -24,8 +24,9 @@ use crate::stats::{Distribution, EventCounts};
 /// the last bits of means and standard deviations.
 pub const BLOCK_SIZE: u64 = 1000;
 
-/// Blocks simulated at once per worker thread before they are merged and handed to the sink;
-/// bounds memory to a few blocks per thread whatever the run count.
+/// Blocks a worker thread may simulate ahead of the ordered merge; bounds memory to a few
+/// blocks per thread whatever the run count. Also the length, in blocks per thread, of the
+/// groups at whose ends interrupts and checkpoints are taken ([`BlockResult::ends_wave`]).
 pub(crate) const BLOCKS_IN_FLIGHT_PER_THREAD: usize = 4;
 
 /// Summaries of a set of replications.
@@ -259,7 +260,9 @@ pub struct BlockResult {
     pub aggregate: Aggregate,
     /// Its per-replication outcomes.
     pub rows: Block,
-    /// True for the last block simulated in parallel with it: stopping here wastes no work.
+    /// True for the last block of a group of [`BLOCKS_IN_FLIGHT_PER_THREAD`] blocks a thread,
+    /// counted from the first block, and for the last block: where to take interrupts and
+    /// checkpoints, the same for any timing.
     pub ends_wave: bool,
 }
 
@@ -272,8 +275,14 @@ pub enum Next {
 
 /// Runs the blocks `blocks` of `plan` on the current rayon pool and merges each, in block order,
 /// into `total`. After each merge `on_block` sees the block and the running total; when it says
-/// [`Next::Stop`] no later block is merged or handed on (blocks already simulated in parallel are
+/// [`Next::Stop`] no later block is merged or handed on (blocks already simulated ahead are
 /// dropped), so where a run stops depends only on the blocks before it, never on threads.
+///
+/// The calling thread merges blocks as they become next in order and, between merges, simulates
+/// blocks itself; the pool's other threads only simulate. Nobody waits at the end of a group of
+/// blocks, and merging and the sink's writing overlap with simulation. At most
+/// [`BLOCKS_IN_FLIGHT_PER_THREAD`] blocks a thread are simulated ahead of the merge, which bounds
+/// memory whatever the run count.
 pub fn run_blocks<E>(
     scenario: &Scenario,
     plan: &RunPlan,
@@ -282,31 +291,223 @@ pub fn run_blocks<E>(
     total: &mut Aggregate,
     mut on_block: impl FnMut(&BlockResult, &Aggregate) -> Result<Next, E>,
 ) -> Result<(), E> {
-    let wave = (rayon::current_num_threads() * BLOCKS_IN_FLIGHT_PER_THREAD) as u64;
-    let mut next_block = blocks.start;
-    while next_block < blocks.end {
-        let wave_end = (next_block + wave).min(blocks.end);
-        let results: Vec<BlockResult> = (next_block..wave_end)
-            .into_par_iter()
-            .map_init(Workspace::default, |workspace, index| {
-                let (aggregate, rows) = simulate_block(scenario, plan, summaries, index, workspace);
-                BlockResult {
-                    index,
-                    aggregate,
-                    rows,
-                    ends_wave: index + 1 == wave_end,
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let threads = rayon::current_num_threads();
+    let pipeline = Pipeline::new(blocks.clone(), threads);
+    let simulate = |index: u64, workspace: &mut Workspace| {
+        let (aggregate, rows) = simulate_block(scenario, plan, summaries, index, workspace);
+        BlockResult {
+            index,
+            aggregate,
+            rows,
+            ends_wave: pipeline.ends_wave(index),
+        }
+    };
+    let mut outcome = Ok(());
+    rayon::in_place_scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(|_| {
+                let _signal_panic = PanicSignal(&pipeline);
+                let mut workspace = Workspace::default();
+                while let Some(index) = pipeline.claim_or_wait() {
+                    pipeline.finish(simulate(index, &mut workspace));
                 }
-            })
-            .collect();
-        for block in &results {
-            total.merge(&block.aggregate);
-            if on_block(block, total)? == Next::Stop {
-                return Ok(());
+            });
+        }
+        // Stops the workers however this thread leaves the loop, a panic included: a worker
+        // waiting for room in the window would otherwise wait for ever.
+        let _stop = StopOnExit(&pipeline);
+        let mut workspace = Workspace::default();
+        loop {
+            if let Some(block) = pipeline.take_next() {
+                total.merge(&block.aggregate);
+                match on_block(&block, total) {
+                    Ok(Next::Continue) if pipeline.advance() => continue,
+                    Ok(Next::Continue) => break,
+                    Ok(Next::Stop) => break,
+                    Err(error) => {
+                        outcome = Err(error);
+                        break;
+                    }
+                }
+            } else if let Some(index) = pipeline.claim() {
+                pipeline.finish(simulate(index, &mut workspace));
+            } else if !pipeline.wait_for_next() {
+                break;
             }
         }
-        next_block = wave_end;
+    });
+    outcome
+}
+
+/// The shared state of [`run_blocks`]: which blocks are claimed, which are done and waiting to
+/// be merged, and which is merged next.
+struct Pipeline {
+    blocks: std::ops::Range<u64>,
+    /// Blocks simulated ahead of the merge at most.
+    window: u64,
+    /// The next block nobody has claimed.
+    next_claim: std::sync::atomic::AtomicU64,
+    state: std::sync::Mutex<PipelineState>,
+    changed: std::sync::Condvar,
+}
+
+struct PipelineState {
+    /// Simulated blocks not merged yet, by index.
+    done: std::collections::BTreeMap<u64, BlockResult>,
+    /// The block to merge next.
+    merge_next: u64,
+    /// Set when the run ends, early or not: no more blocks are claimed.
+    stopped: bool,
+    /// Set when a worker panicked: the block it held will never arrive.
+    panicked: bool,
+}
+
+impl Pipeline {
+    fn new(blocks: std::ops::Range<u64>, threads: usize) -> Pipeline {
+        Pipeline {
+            window: (threads * BLOCKS_IN_FLIGHT_PER_THREAD) as u64,
+            next_claim: std::sync::atomic::AtomicU64::new(blocks.start),
+            state: std::sync::Mutex::new(PipelineState {
+                done: std::collections::BTreeMap::new(),
+                merge_next: blocks.start,
+                stopped: false,
+                panicked: false,
+            }),
+            changed: std::sync::Condvar::new(),
+            blocks,
+        }
     }
-    Ok(())
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PipelineState> {
+        // A panicking worker never holds the lock while simulating, and `PanicSignal` records
+        // the panic; the state stays consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `index` closes a group of `window` blocks counted from the first: the points
+    /// where callers take interrupts and checkpoints, fixed by the run count and thread count
+    /// alone, never by timing.
+    fn ends_wave(&self, index: u64) -> bool {
+        (index + 1 - self.blocks.start).is_multiple_of(self.window) || index + 1 == self.blocks.end
+    }
+
+    /// Claims the next block if it lies within the window ahead of `merge_next`.
+    fn claim_within(&self, merge_next: u64) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        let limit = self.blocks.end.min(merge_next + self.window);
+        self.next_claim
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |next| {
+                (next < limit).then_some(next + 1)
+            })
+            .ok()
+    }
+
+    /// For the merging thread, which never waits to claim.
+    fn claim(&self) -> Option<u64> {
+        let merge_next = self.lock().merge_next;
+        self.claim_within(merge_next)
+    }
+
+    /// For a worker: the next block to simulate, waiting while the window is full; None when
+    /// every block is claimed or the run has stopped.
+    fn claim_or_wait(&self) -> Option<u64> {
+        let mut state = self.lock();
+        loop {
+            if state.stopped {
+                return None;
+            }
+            if let Some(index) = self.claim_within(state.merge_next) {
+                return Some(index);
+            }
+            let all_claimed =
+                self.next_claim.load(std::sync::atomic::Ordering::Acquire) >= self.blocks.end;
+            if all_claimed {
+                return None;
+            }
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    fn finish(&self, block: BlockResult) {
+        let mut state = self.lock();
+        if !state.stopped {
+            state.done.insert(block.index, block);
+        }
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// The block to merge next, if it is done.
+    fn take_next(&self) -> Option<BlockResult> {
+        let mut state = self.lock();
+        let next = state.merge_next;
+        state.done.remove(&next)
+    }
+
+    /// Moves on to the next block; false when every block is merged.
+    fn advance(&self) -> bool {
+        let mut state = self.lock();
+        state.merge_next += 1;
+        let more = state.merge_next < self.blocks.end;
+        drop(state);
+        self.changed.notify_all();
+        more
+    }
+
+    /// Waits until the block to merge next is done; false if it never will be (a worker
+    /// panicked, and the scope passes the panic on).
+    fn wait_for_next(&self) -> bool {
+        let mut state = self.lock();
+        loop {
+            if state.panicked || state.merge_next >= self.blocks.end {
+                return false;
+            }
+            if state.done.contains_key(&state.merge_next) {
+                return true;
+            }
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    fn stop(&self) {
+        let mut state = self.lock();
+        state.stopped = true;
+        state.done.clear();
+        drop(state);
+        self.changed.notify_all();
+    }
+}
+
+/// Stops a [`Pipeline`] when the merging thread is done with it.
+struct StopOnExit<'a>(&'a Pipeline);
+
+impl Drop for StopOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
+/// Tells the merging thread, if a worker unwinds, that the block the worker held will not come.
+struct PanicSignal<'a>(&'a Pipeline);
+
+impl Drop for PanicSignal<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().panicked = true;
+            self.0.changed.notify_all();
+        }
+    }
 }
 
 /// [`run`] on a dedicated pool of `threads` threads (all cores when `None`).
@@ -365,4 +566,120 @@ pub fn run_points<E>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/small.ron");
+        crate::scenario::load(&path).expect("tests/data/small.ron loads")
+    }
+
+    /// Runs blocks `blocks` of 9,000 runs on `threads` threads, stopping after block `stop_after`,
+    /// and returns each handed-on block's index, `ends_wave` and merged run count.
+    fn handed_on(
+        threads: usize,
+        blocks: std::ops::Range<u64>,
+        stop_after: u64,
+    ) -> Vec<(u64, bool, u64)> {
+        let scenario = small();
+        let plan = RunPlan {
+            seed: 3,
+            runs: 9_000,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut total = Aggregate::with_summaries(&scenario, Summaries::OutcomesOnly);
+        pool.install(|| {
+            run_blocks(
+                &scenario,
+                &plan,
+                Summaries::OutcomesOnly,
+                blocks,
+                &mut total,
+                |block, total| {
+                    seen.push((block.index, block.ends_wave, total.runs));
+                    let next = if block.index == stop_after {
+                        Next::Stop
+                    } else {
+                        Next::Continue
+                    };
+                    Ok::<Next, std::convert::Infallible>(next)
+                },
+            )
+        })
+        .unwrap_or_else(|never| match never {});
+        seen
+    }
+
+    #[test]
+    fn blocks_are_handed_on_in_order_with_fixed_wave_ends_on_any_thread_count() {
+        for threads in 1..=3 {
+            let window = (threads * BLOCKS_IN_FLIGHT_PER_THREAD) as u64;
+            let seen = handed_on(threads, 1..9, u64::MAX);
+            let indices: Vec<u64> = seen.iter().map(|&(index, _, _)| index).collect();
+            assert_eq!(indices, (1..9).collect::<Vec<_>>(), "{threads} threads");
+            for &(index, ends_wave, runs) in &seen {
+                assert_eq!(
+                    ends_wave,
+                    (index % window == 0) || index == 8,
+                    "block {index}"
+                );
+                assert_eq!(runs, index * BLOCK_SIZE, "runs merged after block {index}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_stop_hands_on_no_later_block() {
+        for threads in 1..=3 {
+            let seen = handed_on(threads, 0..9, 4);
+            let indices: Vec<u64> = seen.iter().map(|&(index, _, _)| index).collect();
+            assert_eq!(indices, vec![0, 1, 2, 3, 4], "{threads} threads");
+        }
+    }
+
+    /// A panic on the merging thread reaches the caller instead of leaving the workers waiting
+    /// for room in the window for ever.
+    #[test]
+    fn a_panic_while_merging_ends_the_run() {
+        let scenario = small();
+        let plan = RunPlan {
+            seed: 3,
+            runs: 30_000,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let mut total = Aggregate::with_summaries(&scenario, Summaries::OutcomesOnly);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                run_blocks(
+                    &scenario,
+                    &plan,
+                    Summaries::OutcomesOnly,
+                    0..30,
+                    &mut total,
+                    |block, _| {
+                        // Late enough for the worker to have filled the window.
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                        assert!(block.index < 1, "a sink that panics");
+                        Ok::<Next, std::convert::Infallible>(Next::Continue)
+                    },
+                )
+            })
+        }));
+        assert!(outcome.is_err());
+    }
+
+    #[test]
+    fn no_blocks_hand_on_nothing() {
+        assert!(handed_on(2, 5..5, u64::MAX).is_empty());
+    }
 }
