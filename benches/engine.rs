@@ -135,14 +135,11 @@ fn median_time(group: &str, id: &str) -> Option<Duration> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let all = times.get(&(group.to_owned(), id.to_owned()))?;
-    let mut measured = all[all.len().saturating_sub(SAMPLES)..].to_vec();
-    measured.sort();
-    let middle = measured.len() / 2;
-    Some(if measured.len() % 2 == 1 {
-        measured[middle]
-    } else {
-        (measured[middle - 1] + measured[middle]) / 2
-    })
+    let mut measured: Vec<f64> = all[all.len().saturating_sub(SAMPLES)..]
+        .iter()
+        .map(Duration::as_secs_f64)
+        .collect();
+    median(&mut measured).map(Duration::from_secs_f64)
 }
 
 fn flat_group<'a>(

@@ -324,8 +324,11 @@ pub fn run_blocks<E>(
             if let Some(block) = pipeline.take_next() {
                 total.merge(&block.aggregate);
                 match on_block(&block, total) {
-                    Ok(Next::Continue) if pipeline.advance() => continue,
-                    Ok(Next::Continue) => break,
+                    Ok(Next::Continue) => {
+                        if !pipeline.advance() {
+                            break;
+                        }
+                    }
                     Ok(Next::Stop) => break,
                     Err(error) => {
                         outcome = Err(error);
