@@ -28,7 +28,7 @@ use secsim::output::selftest;
 use secsim::output::sensitivity::{self, Method, OutcomeIndices, SensitivityPlan};
 use secsim::output::table;
 use secsim::scenario;
-use secsim::scenario::experiment;
+use secsim::experiment::file as experiment;
 
 /// Replications when neither the command line nor the scenario says.
 const DEFAULT_RUNS: u64 = 1000;

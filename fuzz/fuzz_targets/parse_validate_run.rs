@@ -18,7 +18,8 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use secsim::engine::{RunPlan, run};
 use secsim::model::{RunOutput, Workspace, simulate};
-use secsim::scenario::{self, ActorRef, Metric, OutcomeKind, Scenario, experiment};
+use secsim::experiment::file as experiment;
+use secsim::scenario::{self, ActorRef, Metric, OutcomeKind, Scenario};
 
 /// Most replications one input runs: enough for the engine's block and sketch code paths,
 /// few enough to keep thousands of executions a second.

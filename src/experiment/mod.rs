@@ -35,6 +35,7 @@
 //! output) are [`ExperimentError`]s.
 
 pub mod design;
+pub mod file;
 pub mod sensitivity;
 pub mod transform;
 

@@ -17,7 +17,7 @@ use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::part::{self, PartInfo};
 use crate::output::results::{self, CHARTS_FOLDER, RunError, RunOptions};
 use crate::output::{OutputError, StagedDir, format_number};
-use crate::scenario::experiment::Experiment;
+use crate::experiment::file::Experiment;
 use crate::stats::Summary;
 
 /// File names inside a batch folder.

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::output::OutputError;
 use crate::scenario::Scenario;
-use crate::scenario::experiment::Experiment;
+use crate::experiment::file::Experiment;
 
 /// File name of the manifest in every output folder.
 pub const MANIFEST_FILE: &str = "manifest.json";

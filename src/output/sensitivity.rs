@@ -20,7 +20,7 @@ use crate::output::figures::{caption, outcome_unit};
 use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::results::{self, CHARTS_FOLDER, RunError, RunOptions};
 use crate::output::{OutputError, StagedDir, format_number};
-use crate::scenario::experiment::fix_uncertain;
+use crate::experiment::file::fix_uncertain;
 use crate::scenario::{Problem, Scenario};
 
 /// File names inside a sensitivity folder.

@@ -4,9 +4,9 @@
 //! finite and in range, and every uncertain parameter's support lies inside the range of each
 //! field it stands in. Everything downstream takes `&Scenario` and never re-checks.
 
-pub mod experiment;
+
 pub mod raw;
-mod validate;
+pub(crate) mod validate;
 pub mod variant;
 
 use std::fmt;

@@ -126,7 +126,7 @@ fn known_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
 
 /// What is wrong with a name, if anything: names become CSV columns, chart titles and (through
 /// `charts::file_stem`) parts of file names.
-pub(super) fn name_problem(name: &str) -> Option<String> {
+pub(crate) fn name_problem(name: &str) -> Option<String> {
     if name.trim().is_empty() {
         Some("name is empty".to_owned())
     } else if name.chars().count() > MAX_NAME_CHARS {

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::raw::{RawScenario, whole};
-use super::validate::name_problem;
-use super::variant::{set_fields, set_fields_at};
-use super::{
+use crate::scenario::raw::{RawScenario, whole};
+use crate::scenario::validate::name_problem;
+use crate::scenario::variant::{set_fields, set_fields_at};
+use crate::scenario::{
     Problem, Scenario, ScenarioError, parse_file, read_text, ron_options, syntax_error, validate,
 };
-use crate::experiment::design::{full_factorial, latin_hypercube, saltelli_design};
+use super::design::{full_factorial, latin_hypercube, saltelli_design};
 
 /// Most design points an experiment may have (per base scenario).
 pub const MAX_POINTS: usize = 100_000;
@@ -140,8 +140,8 @@ fn edit_for(path: &str, value: f64) -> (String, String) {
         format!("{value:?}")
     };
     let whole_parameter = matches!(
-        super::variant::parse_path(path).as_deref(),
-        Ok([super::variant::Segment::Field(root), super::variant::Segment::Key(_)]) if root == "uncertain"
+        crate::scenario::variant::parse_path(path).as_deref(),
+        Ok([crate::scenario::variant::Segment::Field(root), crate::scenario::variant::Segment::Key(_)]) if root == "uncertain"
     );
     if whole_parameter {
         // Fixing an uncertain parameter: a one-value distribution keeps its stream, so the
@@ -222,13 +222,13 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
         // Every later check is per parameter or per point: stop before they take long.
         return Err(invalid(problems));
     }
-    if raw.runs == 0 || raw.runs > super::MAX_RUNS {
+    if raw.runs == 0 || raw.runs > crate::scenario::MAX_RUNS {
         problem(
             "runs".into(),
             format!(
                 "{} replications per point is outside 1..={}",
                 raw.runs,
-                super::MAX_RUNS
+                crate::scenario::MAX_RUNS
             ),
         );
     }
@@ -249,7 +249,7 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
             );
         }
         names.push(name);
-        if let Err(message) = super::variant::parse_path(&parameter.path) {
+        if let Err(message) = crate::scenario::variant::parse_path(&parameter.path) {
             problem(format!("{path}.path"), message);
         }
         match raw.design {
@@ -353,12 +353,12 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
     };
     let total_runs =
         (unit_points.len() as u128) * u128::from(raw.runs) * raw.scenarios.len().max(1) as u128;
-    if total_runs > u128::from(super::MAX_RUNS) {
+    if total_runs > u128::from(crate::scenario::MAX_RUNS) {
         problem(
             "runs".into(),
             format!(
                 "{total_runs} replications in all (points x runs x scenarios), over the limit of {}: lower runs or use fewer points",
-                super::MAX_RUNS
+                crate::scenario::MAX_RUNS
             ),
         );
     }
