@@ -1,11 +1,15 @@
-//! Command-line arguments. Parsing and help text only: what each command does lives in the
-//! library.
+//! Command-line arguments: parsing and help text only; [`crate::commands`] does the work.
+//!
+//! Arguments several commands share are one flattened struct each ([`PlanArgs`],
+//! [`ThreadArgs`], [`OutputArgs`], [`ShardArg`]), converted into the engine's and writers'
+//! options in one place ([`crate::commands::options`]).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use secsim::scenario::MAX_RUNS;
+use crate::engine::PrecisionRequest;
+use crate::scenario::MAX_RUNS;
 
 /// Monte Carlo scenarios of regional security outcomes.
 #[derive(Debug, Parser)]
@@ -46,43 +50,72 @@ pub enum Command {
 pub struct RunArgs {
     /// Scenario file (RON).
     pub scenario: PathBuf,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub shard: ShardArg,
+    /// Keep adding blocks of 1000 runs until OUTCOME's mean has this Monte Carlo standard error
+    /// (VALUE in the outcome's unit, or VALUE% of the mean); repeatable, every one must be met.
+    /// `--runs` is then the cap.
+    #[arg(long, value_name = "OUTCOME=VALUE[%]", conflicts_with = "shard")]
+    pub precision: Vec<PrecisionRequest>,
+    /// Write a checkpoint every N replications (rounded up to whole blocks of 1000), so that a
+    /// killed run can go on with `--resume`. Ctrl-C and SIGTERM always write one.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS), conflicts_with = "shard")]
+    pub checkpoint_every: Option<u64>,
+    /// Continue an interrupted run from its checkpoint (`<out>.checkpoint`); give the same
+    /// scenario, --seed, --runs and --precision as the interrupted command.
+    #[arg(long, conflicts_with = "shard")]
+    pub resume: bool,
+}
+
+/// How many replications and which seed.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
     /// Number of replications [default: the scenario's `runs`, else 1000].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
     pub runs: Option<u64>,
     /// Master seed [default: the scenario's `seed`, else 1].
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// How many worker threads.
+#[derive(Debug, Args)]
+pub struct ThreadArgs {
     /// Worker threads [default: one per core]. Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Results folder [default: output/<scenario file stem>].
+}
+
+/// Where results go and what is written besides the tables.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Results folder [default: output/<input file stem>, see the command's description].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,
-    /// Compute only shard K of M (K = 1..M) and write a part folder for `secsim merge`. The
-    /// replication blocks are split into M contiguous ranges of nearly equal size.
-    #[arg(long, value_name = "K/M", value_parser = parse_shard, conflicts_with_all = ["precision", "checkpoint_every", "resume"])]
-    pub shard: Option<(u64, u64)>,
-    /// Keep adding blocks of 1000 runs until OUTCOME's mean has this Monte Carlo standard error
-    /// (VALUE in the outcome's unit, or VALUE% of the mean); repeatable, every one must be met.
-    /// `--runs` is then the cap.
-    #[arg(long, value_name = "OUTCOME=VALUE[%]")]
-    pub precision: Vec<String>,
-    /// Write a checkpoint every N replications (rounded up to whole blocks of 1000), so that a
-    /// killed run can go on with `--resume`. Ctrl-C and SIGTERM always write one.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
-    pub checkpoint_every: Option<u64>,
-    /// Continue an interrupted run from its checkpoint (`<out>.checkpoint`); give the same
-    /// scenario, --seed, --runs and --precision as the interrupted command.
-    #[arg(long)]
-    pub resume: bool,
-    /// No progress bar.
+    /// No progress bar and no preamble on stderr.
     #[arg(long)]
     pub quiet: bool,
     #[command(flatten)]
     pub guard: GuardArgs,
+}
+
+/// Which shard of the work to do.
+#[derive(Debug, Args)]
+pub struct ShardArg {
+    /// Compute only shard K of M (K = 1..M) and write a part folder for `secsim merge`: the
+    /// replication blocks (or design points) are split into M contiguous ranges of nearly equal
+    /// size.
+    #[arg(long, value_name = "K/M", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
 }
 
 /// Parses `K/M` with 1 <= K <= M.
@@ -107,7 +140,7 @@ pub struct GuardArgs {
     pub force: bool,
     /// Refuse to start work estimated (from a lower bound of the cost per actor-month) to take
     /// longer than this many hours.
-    #[arg(long, value_name = "HOURS", default_value_t = secsim::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
+    #[arg(long, value_name = "HOURS", default_value_t = crate::engine::budget::DEFAULT_MAX_HOURS, value_parser = parse_hours)]
     pub max_hours: f64,
 }
 
@@ -131,9 +164,8 @@ pub struct MergeArgs {
     /// Results folder.
     #[arg(long)]
     pub out: PathBuf,
-    /// Worker threads for charts [default: one per core].
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,
@@ -153,50 +185,29 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Scenario files (RON); the first is the one the others are compared against.
+    /// Scenario files (RON); the first is the one the others are compared against. The
+    /// results folder defaults to output/compare_<first stem>_vs_<second stem>...; `--runs`
+    /// defaults to the largest `runs` among the scenarios and `--seed` to the first one's.
     #[arg(required = true, num_args = 2..)]
     pub scenarios: Vec<PathBuf>,
-    /// Replications per scenario [default: the largest `runs` among the scenarios, else 1000].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
-    pub runs: Option<u64>,
-    /// Master seed, shared by all scenarios [default: the first scenario's `seed`, else 1].
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Comparison folder [default: output/compare_<first stem>_vs_<second stem>...].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Skip charts/ and report.html.
-    #[arg(long)]
-    pub no_charts: bool,
     #[command(flatten)]
-    pub guard: GuardArgs,
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// Experiment file (RON).
+    /// Experiment file (RON); it sets the runs per point and the seed.
     pub experiment: PathBuf,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Results folder [default: output/<experiment file stem>].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Skip charts/.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// No progress bar.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Run only shard K of M of the design points (K = 1..M, contiguous ranges of nearly equal
-    /// size) and write a part folder for `secsim merge`.
-    #[arg(long, value_name = "K/M", value_parser = parse_shard)]
-    pub shard: Option<(u64, u64)>,
     #[command(flatten)]
-    pub guard: GuardArgs,
+    pub threads: ThreadArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub shard: ShardArg,
 }
 
 /// Sensitivity analysis methods.
@@ -210,7 +221,8 @@ pub enum MethodArg {
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
-    /// Scenario file (RON); its `uncertain` parameters are the factors.
+    /// Scenario file (RON); its `uncertain` parameters are the factors. Results go to
+    /// output/<scenario file stem>_sensitivity unless `--out` says otherwise.
     pub scenario: PathBuf,
     /// Analysis method.
     #[arg(long, value_enum, default_value = "sobol")]
@@ -220,45 +232,26 @@ pub struct SensitivityArgs {
     /// [default: 20].
     #[arg(long)]
     pub samples: Option<usize>,
-    /// Replications per design point; indices use each point's mean outcome.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
-    pub runs: u64,
+    /// Replications per design point; indices use each point's mean outcome [default: 100].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub runs: Option<u64>,
     /// Master seed, shared by all points [default: the scenario's `seed`, else 1].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Results folder [default: output/<scenario file stem>_sensitivity].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Skip charts/.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// No progress bar.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Run only shard K of M of the design points (K = 1..M, contiguous ranges of nearly equal
-    /// size) and write a part folder for `secsim merge`.
-    #[arg(long, value_name = "K/M", value_parser = parse_shard)]
-    pub shard: Option<(u64, u64)>,
     #[command(flatten)]
-    pub guard: GuardArgs,
+    pub threads: ThreadArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
     /// Scenario file (RON).
     pub scenario: PathBuf,
-    /// Number of replications [default: the scenario's `runs`, else 1000].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
-    pub runs: Option<u64>,
-    /// Master seed [default: the scenario's `seed`, else 1].
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
     /// Baseline file to write (JSON), replaced atomically.
     #[arg(long)]
     pub out: PathBuf,
@@ -294,27 +287,22 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "exact")]
     pub mode: ModeArg,
     /// Statistical mode: the multiple K of the combined Monte Carlo standard errors allowed.
-    #[arg(long, default_value_t = secsim::output::check::DEFAULT_TOLERANCE, value_parser = positive_number)]
+    #[arg(long, default_value_t = crate::output::check::DEFAULT_TOLERANCE, value_parser = positive_number)]
     pub tolerance: f64,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct SelftestArgs {
-    /// Scenario file (RON).
+    /// Scenario file (RON). More than 1000 runs split into several blocks, which is what the
+    /// test is about.
     pub scenario: PathBuf,
-    /// Number of replications [default: the scenario's `runs`, else 1000]; more than 1000
-    /// splits them into several blocks, which is what the test is about.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
-    pub runs: Option<u64>,
-    /// Master seed [default: the scenario's `seed`, else 1].
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
 }
 
 /// A finite number above zero.

@@ -1,9 +1,10 @@
 //! secsim: Monte Carlo scenarios of regional security outcomes.
 //!
-//! Data flows one way: [`scenario`] (parse and validate a RON file into a `Scenario`) ->
-//! [`model`] (one replication, pure and seeded) -> [`engine`] (parallel replications,
-//! fixed-order reduction) -> [`stats`] (mergeable summaries) -> [`output`] (files, charts,
-//! reports). The binary's `cli` only parses arguments and wires these together.
+//! Dependencies point one way: [`cli`] (arguments) -> [`commands`] (one module per command,
+//! wiring the rest) -> [`engine`] (parallel replications, fixed-order reduction, per-block
+//! sinks), [`experiment`] (designs and estimators) and [`output`] (writers only) -> [`model`]
+//! (one replication, pure and seeded) and [`stats`] (mergeable summaries) -> [`scenario`]
+//! (parse and validate a RON file into a `Scenario`).
 //!
 //! Running a scenario from a program:
 //!
@@ -31,6 +32,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod cli;
+pub mod commands;
 pub mod engine;
 pub mod experiment;
 pub mod model;

@@ -11,7 +11,7 @@ mod shard;
 mod stopping;
 
 pub use shard::{Partial, PartialError, Shard, merge_partials};
-pub use stopping::{PrecisionTarget, StopReason, Tolerance, all_met};
+pub use stopping::{PrecisionRequest, PrecisionTarget, StopReason, Tolerance, all_met};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -65,25 +65,23 @@ impl fmt::Display for PrecisionTarget {
     }
 }
 
-impl PrecisionTarget {
-    /// Parses `OUTCOME=VALUE` (absolute) or `OUTCOME=VALUE%` (relative) against `scenario`'s
-    /// outcomes. The error says what would be valid.
-    pub fn parse(scenario: &Scenario, text: &str) -> Result<PrecisionTarget, String> {
+/// One `--precision OUTCOME=VALUE[%]` request as typed, before the outcome name is looked up
+/// in a scenario: clap parses it with [`str::parse`], so a malformed one is a usage error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrecisionRequest {
+    pub name: String,
+    pub tolerance: Tolerance,
+}
+
+impl std::str::FromStr for PrecisionRequest {
+    type Err = String;
+
+    /// Parses `OUTCOME=VALUE` (absolute) or `OUTCOME=VALUE%` (relative). The error says what
+    /// would be valid.
+    fn from_str(text: &str) -> Result<PrecisionRequest, String> {
         let Some((name, value)) = text.split_once('=') else {
             return Err(format!(
-                "--precision {text:?}: expected OUTCOME=VALUE (standard error in the outcome's unit) or OUTCOME=VALUE% (relative to the mean)"
-            ));
-        };
-        let name = name.trim();
-        let Some(outcome) = scenario.outcomes.iter().position(|o| o.name == name) else {
-            let known: Vec<String> = scenario
-                .outcomes
-                .iter()
-                .map(|o| format!("{:?}", o.name))
-                .collect();
-            return Err(format!(
-                "--precision {text:?}: unknown outcome {name:?} (outcomes: {})",
-                known.join(", ")
+                "expected OUTCOME=VALUE (standard error in the outcome's unit) or OUTCOME=VALUE% (relative to the mean), got {text:?}"
             ));
         };
         let value = value.trim();
@@ -97,7 +95,7 @@ impl PrecisionTarget {
             .filter(|v| v.is_finite() && *v > 0.0);
         let Some(parsed) = parsed else {
             return Err(format!(
-                "--precision {text:?}: {number:?} is not a positive finite number"
+                "{number:?} in {text:?} is not a positive finite number"
             ));
         };
         let tolerance = if relative {
@@ -105,11 +103,45 @@ impl PrecisionTarget {
         } else {
             Tolerance::Absolute(parsed)
         };
-        Ok(PrecisionTarget {
-            outcome,
-            name: name.to_owned(),
+        Ok(PrecisionRequest {
+            name: name.trim().to_owned(),
             tolerance,
         })
+    }
+}
+
+impl PrecisionRequest {
+    /// The target this request names in `scenario`; the error lists the scenario's outcomes.
+    pub fn resolve(&self, scenario: &Scenario) -> Result<PrecisionTarget, String> {
+        let Some(outcome) = scenario.outcomes.iter().position(|o| o.name == self.name) else {
+            let known: Vec<String> = scenario
+                .outcomes
+                .iter()
+                .map(|o| format!("{:?}", o.name))
+                .collect();
+            return Err(format!(
+                "--precision {}={}: unknown outcome {:?} (outcomes: {})",
+                self.name,
+                self.tolerance,
+                self.name,
+                known.join(", ")
+            ));
+        };
+        Ok(PrecisionTarget {
+            outcome,
+            name: self.name.clone(),
+            tolerance: self.tolerance,
+        })
+    }
+}
+
+impl PrecisionTarget {
+    /// Parses `OUTCOME=VALUE` (absolute) or `OUTCOME=VALUE%` (relative) against `scenario`'s
+    /// outcomes.
+    pub fn parse(scenario: &Scenario, text: &str) -> Result<PrecisionTarget, String> {
+        text.parse::<PrecisionRequest>()
+            .map_err(|message| format!("--precision {text:?}: {message}"))?
+            .resolve(scenario)
     }
 
     /// The outcome's standard error in `aggregate`, None while fewer than two runs have a value.

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::design::{full_factorial, latin_hypercube, saltelli_design};
 use crate::scenario::raw::{RawScenario, whole};
 use crate::scenario::validate::name_problem;
 use crate::scenario::variant::{set_fields, set_fields_at};
 use crate::scenario::{
     Problem, Scenario, ScenarioError, parse_file, read_text, ron_options, syntax_error, validate,
 };
-use super::design::{full_factorial, latin_hypercube, saltelli_design};
 
 /// Most design points an experiment may have (per base scenario).
 pub const MAX_POINTS: usize = 100_000;

@@ -34,6 +34,7 @@
 //! give documented zeros, never NaN or a panic; inputs the caller can get wrong (sizes, a NaN
 //! output) are [`ExperimentError`]s.
 
+pub mod analysis;
 pub mod design;
 pub mod file;
 pub mod sensitivity;

@@ -24,12 +24,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::engine::{self, Aggregate, RunPlan};
-use crate::output::manifest::hex;
-use crate::output::outcomes::OutcomeWriter;
-use crate::output::results::{self, OUTCOMES_FILE, RunError, SUMMARY_FILE, TIMESERIES_FILE};
-use crate::output::summary;
-use crate::output::{OutputError, timeseries};
+use crate::engine::{Aggregate, RunPlan};
+use crate::output::files::{OUTCOMES_FILE, SUMMARY_FILE, TIMESERIES_FILE};
+use crate::output::hex;
 use crate::scenario::{MAX_RUNS, Scenario};
 use crate::stats::{Distribution, EventCounts, QUANTILE_RELATIVE_ACCURACY, QUANTILES};
 
@@ -283,7 +280,7 @@ fn io_error(path: &Path, message: &'static str) -> impl FnOnce(std::io::Error) -
 
 /// A `Write` that hashes what it is given and keeps nothing.
 #[derive(Default)]
-struct HashingWriter(Sha256);
+pub struct HashingWriter(Sha256);
 
 impl Write for HashingWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -297,7 +294,8 @@ impl Write for HashingWriter {
 }
 
 impl HashingWriter {
-    fn hex(self) -> String {
+    /// The hex digest of everything written.
+    pub fn hex(self) -> String {
         hex(&self.0.finalize())
     }
 }
@@ -320,37 +318,9 @@ pub fn summary_for_digest(summary_json: &Value) -> Result<String, serde_json::Er
     Ok(text)
 }
 
-/// Runs `plan` on `threads` threads (all cores when `None`) and makes its baseline, writing no
-/// file.
-pub fn measure(
-    scenario: &Scenario,
-    plan: &RunPlan,
-    threads: Option<usize>,
-) -> Result<Baseline, RunError> {
-    let pool = results::thread_pool(threads)?;
-    let mut outcome_writer = OutcomeWriter::new(scenario, HashingWriter::default())?;
-    let aggregate =
-        pool.install(|| engine::run(scenario, plan, |block| outcome_writer.write_block(block)))?;
-    let outcomes = outcome_writer.finish()?.hex();
-
-    let summary_text = summary_for_digest(&summary::summary_json(
-        scenario, plan.seed, &aggregate, None,
-    ))
-    .map_err(OutputError::from)?;
-    let summary_digest = hex(&Sha256::digest(summary_text.as_bytes()));
-
-    let mut timeseries_hasher = HashingWriter::default();
-    timeseries::write(scenario, &aggregate, &mut timeseries_hasher)?;
-
-    let file_digests = FileDigests {
-        summary: summary_digest,
-        timeseries: timeseries_hasher.hex(),
-        outcomes,
-    };
-    Ok(from_aggregate(scenario, plan, &aggregate, file_digests))
-}
-
-fn from_aggregate(
+/// The baseline of a run of `plan` whose results are `aggregate` and whose files hash to
+/// `file_digests`.
+pub fn from_aggregate(
     scenario: &Scenario,
     plan: &RunPlan,
     aggregate: &Aggregate,

@@ -14,15 +14,12 @@
 //! changed scenario hash is reported but does not fail by itself.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::engine::RunPlan;
-use crate::output::baseline::{self, Baseline, Stats};
-use crate::output::results::RunError;
+use crate::output::baseline::{Baseline, Stats};
 use crate::output::summary::QUANTILE_KEYS;
-use crate::scenario::Scenario;
 use crate::stats::QUANTILE_RELATIVE_ACCURACY;
 
 /// Default tolerance multiple K of statistical mode: a mean four combined standard errors
@@ -295,25 +292,6 @@ fn statistic_order(statistic: &str) -> usize {
     .iter()
     .position(|known| *known == statistic)
     .unwrap_or(usize::MAX)
-}
-
-/// Runs `scenario` with `baseline`'s seed and runs and compares the results.
-pub fn check(
-    scenario: &Scenario,
-    scenario_file: &Path,
-    baseline: &Baseline,
-    baseline_file: &Path,
-    options: CheckOptions,
-) -> Result<Report, RunError> {
-    let plan = RunPlan {
-        seed: baseline.seed,
-        runs: baseline.runs,
-    };
-    let now = baseline::measure(scenario, &plan, options.threads)?;
-    let mut report = compare(baseline, &now, options.mode, options.tolerance);
-    report.scenario_file = scenario_file.to_path_buf();
-    report.baseline_file = baseline_file.to_path_buf();
-    Ok(report)
 }
 
 /// Compares two baselines of the same seed and runs: `then` from the file, `now` just made.

@@ -207,3 +207,43 @@ fn difference(found: &RunIdentity, wanted: &RunIdentity) -> Option<String> {
 pub fn remove(folder: &Path) {
     let _ = fs::remove_dir_all(folder);
 }
+
+/// Checkpoints as a per-block sink of a run: after a block that is due (every `every_blocks`)
+/// or at which the run is interrupted, the rows so far move into the checkpoint folder and the
+/// running total is written beside them. Never after the last block: that run is done.
+pub struct Checkpointer {
+    pub folder: PathBuf,
+    pub identity: RunIdentity,
+    pub every_blocks: Option<u64>,
+    /// Blocks in the whole run.
+    pub n_blocks: u64,
+}
+
+impl Checkpointer {
+    /// Writes a checkpoint after block `blocks_done - 1` if one is due or `interrupted`.
+    pub fn after_block(
+        &self,
+        blocks_done: u64,
+        interrupted: bool,
+        total: &crate::engine::Aggregate,
+        outcomes: &mut crate::output::outcomes::OutcomesFile,
+    ) -> Result<(), OutputError> {
+        let due = self
+            .every_blocks
+            .is_some_and(|every| blocks_done.is_multiple_of(every));
+        if !(interrupted || due) || blocks_done == self.n_blocks {
+            return Ok(());
+        }
+        create_folder(&self.folder)?;
+        outcomes.move_to(self.folder.join(OUTCOMES_FILE))?;
+        let outcomes_bytes = outcomes.sync()?;
+        let state = Checkpoint {
+            identity: self.identity.clone(),
+            blocks_done,
+            every_blocks: self.every_blocks,
+            outcomes_bytes,
+            aggregate: total.clone(),
+        };
+        write(&self.folder, &state)
+    }
+}

@@ -1,22 +1,20 @@
-//! `secsim compare`: several scenarios run with the same seed and run count (common random
-//! numbers), each into its own folder exactly as `secsim run` writes it, then compared
-//! replication by replication in `comparison.csv`, overlaid charts and `report.html`. The
-//! comparison folder and each scenario's folder get a `manifest.json`.
+//! The files of `secsim compare` ([`crate::commands::compare`]) besides each scenario's own
+//! results folder: `comparison.csv` (paired replication by replication against the first
+//! scenario), overlaid charts and `report.html`.
 
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use crate::engine::Aggregate;
 use crate::engine::RunPlan;
 use crate::output::charts::difference::{DifferencePanel, DifferenceRow};
-use crate::output::figures::{self, ComparedRun};
-use crate::output::manifest::{self, Contents, Input, MANIFEST_FILE, Provenance};
+use crate::output::figures::{self};
+use crate::output::files::{CHARTS_FOLDER, REPORT_FILE};
+use crate::output::manifest::MANIFEST_FILE;
 use crate::output::report::{self, escape};
-use crate::output::results::{
-    self, CHARTS_FOLDER, OUTCOMES_FILE, REPORT_FILE, RunError, RunOptions, WrittenRun,
-};
-use crate::output::{OutputError, StagedDir, format_number};
+use crate::output::{OutputError, format_number};
 use crate::scenario::Scenario;
 use crate::stats::Paired;
 
@@ -56,17 +54,9 @@ pub struct ComparisonRow {
     pub paired: Option<Paired>,
 }
 
-/// What a finished comparison wrote.
-pub struct WrittenComparison {
-    pub folder: PathBuf,
-    pub rows: Vec<ComparisonRow>,
-    /// Each scenario's folder name inside the comparison folder.
-    pub folders: Vec<String>,
-}
-
 /// Folder names for the scenarios: their file stems, made unique with `_2`, `_3`, ...; a stem
 /// named like the comparison's own files, or starting with a dot, gets a `scenario_` prefix.
-fn folder_names(compared: &[Compared]) -> Vec<String> {
+pub fn folder_names(compared: &[Compared]) -> Vec<String> {
     let reserved = [CHARTS_FOLDER, REPORT_FILE, COMPARISON_FILE, MANIFEST_FILE];
     let mut names: Vec<String> = Vec::new();
     for item in compared {
@@ -94,7 +84,7 @@ fn folder_names(compared: &[Compared]) -> Vec<String> {
 }
 
 /// Outcome names over all scenarios, in order of first appearance.
-fn all_outcomes(compared: &[Compared]) -> Vec<String> {
+pub fn all_outcomes(compared: &[Compared]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for item in compared {
         for outcome in &item.scenario.outcomes {
@@ -108,7 +98,7 @@ fn all_outcomes(compared: &[Compared]) -> Vec<String> {
 
 /// Paired statistics of each later scenario against the first, per outcome index of the first
 /// scenario, read back from the `outcomes.csv` files in one pass over all of them together.
-fn paired_statistics(
+pub fn paired_statistics(
     compared: &[Compared],
     outcome_files: &[PathBuf],
 ) -> Result<Vec<Vec<Option<Paired>>>, OutputError> {
@@ -173,9 +163,9 @@ fn paired_statistics(
     Ok(paired)
 }
 
-fn comparison_rows(
+pub fn comparison_rows(
     compared: &[Compared],
-    written: &[WrittenRun],
+    aggregates: &[&Aggregate],
     paired: &[Vec<Option<Paired>>],
 ) -> Vec<ComparisonRow> {
     let first = &compared[0].scenario;
@@ -185,13 +175,13 @@ fn comparison_rows(
             .outcomes
             .iter()
             .position(|candidate| candidate.name == outcome);
-        for (scenario_index, (item, run)) in compared.iter().zip(written).enumerate() {
+        for (scenario_index, (item, aggregate)) in compared.iter().zip(aggregates).enumerate() {
             let own_index = item
                 .scenario
                 .outcomes
                 .iter()
                 .position(|candidate| candidate.name == outcome);
-            let summary = own_index.map(|index| run.aggregate.outcomes[index].summary());
+            let summary = own_index.map(|index| aggregate.outcomes[index].summary());
             let pair = if scenario_index == 0 {
                 None
             } else {
@@ -211,7 +201,7 @@ fn comparison_rows(
     rows
 }
 
-fn write_table(rows: &[ComparisonRow], path: &Path) -> Result<(), OutputError> {
+pub fn write_table(rows: &[ComparisonRow], path: &Path) -> Result<(), OutputError> {
     let file = File::create(path).map_err(OutputError::io(path, "cannot create"))?;
     let mut csv = csv::Writer::from_writer(BufWriter::new(file));
     csv.write_record(HEADER)?;
@@ -234,7 +224,7 @@ fn write_table(rows: &[ComparisonRow], path: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-fn difference_panels(compared: &[Compared], rows: &[ComparisonRow]) -> Vec<DifferencePanel> {
+pub fn difference_panels(compared: &[Compared], rows: &[ComparisonRow]) -> Vec<DifferencePanel> {
     let mut panels: Vec<DifferencePanel> = Vec::new();
     for row in rows {
         let (Some(pair), Some((low, high))) = (
@@ -276,9 +266,9 @@ fn difference_panels(compared: &[Compared], rows: &[ComparisonRow]) -> Vec<Diffe
     panels
 }
 
-fn comparison_report(
+pub fn comparison_report(
     compared: &[Compared],
-    written: &[WrittenRun],
+    aggregates: &[&Aggregate],
     folders: &[String],
     rows: &[ComparisonRow],
     plan: &RunPlan,
@@ -286,7 +276,7 @@ fn comparison_report(
 ) -> String {
     let mut body = String::new();
     body.push_str("<h2>What is compared</h2><p>Every scenario ran the same replications with the same seed: replication i of each draws the same random numbers for every element the scenarios share (common random numbers), so a difference between scenarios reflects the scenarios, not simulation noise. Differences are taken replication by replication against the first scenario.</p><table><tr><th>scenario</th><th>description</th><th>its own results</th></tr>");
-    for ((item, folder), _) in compared.iter().zip(folders).zip(written) {
+    for (item, folder) in compared.iter().zip(folders) {
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td><a href=\"{folder}/report.html\">{folder}/report.html</a></td></tr>",
@@ -328,9 +318,9 @@ fn comparison_report(
         );
     }
     body.push_str("</table>");
-    for (item, run) in compared.iter().zip(written) {
+    for (item, aggregate) in compared.iter().zip(aggregates) {
         let _ = write!(body, "<h2>Scenario {}</h2>", escape(&item.scenario.name));
-        body.push_str(&report::assumptions(&item.scenario, Some(&run.aggregate)));
+        body.push_str(&report::assumptions(&item.scenario, Some(aggregate)));
     }
     if !figures.is_empty() {
         body.push_str("<h2>Charts</h2>");
@@ -350,87 +340,4 @@ fn comparison_report(
         ),
         &body,
     )
-}
-
-/// Runs every scenario with `plan` and writes the comparison folder at `destination`.
-/// `provenance` goes into the comparison's `manifest.json` and, narrowed to each scenario's
-/// file, into each scenario folder's.
-pub fn compare_to_folder(
-    compared: &[Compared],
-    plan: &RunPlan,
-    options: RunOptions,
-    provenance: &Provenance,
-    destination: &Path,
-) -> Result<WrittenComparison, RunError> {
-    let names: Vec<&str> = compared
-        .iter()
-        .map(|item| item.scenario.name.as_str())
-        .collect();
-    let staged = StagedDir::new(destination, COMPARISON_FILE, &names, options.force)?;
-    let folders = folder_names(compared);
-    let mut written = Vec::with_capacity(compared.len());
-    for (item, folder) in compared.iter().zip(&folders) {
-        written.push(results::run_to_folder(
-            &item.scenario,
-            plan,
-            options,
-            &provenance.for_input(&item.file),
-            &staged.path().join(folder),
-        )?);
-    }
-    let outcome_files: Vec<PathBuf> = folders
-        .iter()
-        .map(|folder| staged.path().join(folder).join(OUTCOMES_FILE))
-        .collect();
-    let paired = if compared.is_empty() {
-        Vec::new()
-    } else {
-        paired_statistics(compared, &outcome_files)?
-    };
-    let rows = comparison_rows(compared, &written, &paired);
-    write_table(&rows, &staged.path().join(COMPARISON_FILE))?;
-
-    if options.charts {
-        let runs: Vec<ComparedRun> = compared
-            .iter()
-            .zip(&written)
-            .map(|(item, run)| ComparedRun {
-                scenario: &item.scenario,
-                aggregate: &run.aggregate,
-                histograms: &run.histograms,
-            })
-            .collect();
-        let mut files =
-            figures::comparison_charts(&runs, plan.seed, difference_panels(compared, &rows));
-        // The paired differences first: it is the comparison's answer.
-        files.sort_by_key(|file| match file.stem.as_str() {
-            "paired_differences" => 0,
-            stem if stem.starts_with("fan_") => 2,
-            _ => 1,
-        });
-        let pool = results::thread_pool(options.threads)?;
-        let embedded =
-            pool.install(|| results::write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
-        let report_path = staged.path().join(REPORT_FILE);
-        let html = comparison_report(compared, &written, &folders, &rows, plan, &embedded);
-        std::fs::write(&report_path, html)
-            .map_err(OutputError::io(&report_path, "cannot write"))?;
-    }
-    let contents = Contents {
-        inputs: compared
-            .iter()
-            .map(|item| Input::scenario(Some(&item.file), &item.scenario))
-            .collect(),
-        seed: plan.seed,
-        runs: plan.runs,
-        points: compared.len() as u64,
-        threads: options.threads.unwrap_or_else(rayon::current_num_threads),
-    };
-    manifest::write(staged.path(), &contents, provenance)?;
-    let folder = staged.commit()?;
-    Ok(WrittenComparison {
-        folder,
-        rows,
-        folders,
-    })
 }

@@ -13,9 +13,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::output::OutputError;
-use crate::scenario::Scenario;
 use crate::experiment::file::Experiment;
+use crate::output::{OutputError, hex};
+use crate::scenario::Scenario;
 
 /// File name of the manifest in every output folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -129,11 +129,6 @@ impl Contents {
             threads,
         }
     }
-}
-
-/// Lowercase hex of some bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// The manifest document.

@@ -11,6 +11,7 @@ pub mod check;
 pub mod checkpoint;
 pub mod compare;
 pub mod figures;
+pub mod files;
 pub mod manifest;
 pub mod outcomes;
 pub mod part;
@@ -22,6 +23,8 @@ mod stale;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
+
+pub use crate::scenario::hex;
 
 use std::fs;
 use std::io;
@@ -68,6 +71,8 @@ pub enum OutputError {
         path = path.display()
     )]
     MissingParent { path: PathBuf },
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
     #[error("{0}")]
     Csv(#[from] csv::Error),
     #[error("{0}")]

@@ -66,3 +66,68 @@ impl OutcomeWriter<BufWriter<File>> {
         Ok(metadata.len())
     }
 }
+
+/// `outcomes.csv` as a per-block sink of a run: the rows go to a file that may move, while the
+/// run goes on, from the staging folder into a checkpoint folder (and back at the end).
+pub struct OutcomesFile {
+    writer: OutcomeWriter<BufWriter<File>>,
+    path: std::path::PathBuf,
+}
+
+impl OutcomesFile {
+    /// A new `outcomes.csv` at `path`, with its header.
+    pub fn create(scenario: &Scenario, path: std::path::PathBuf) -> Result<Self, OutputError> {
+        let file = File::create(&path).map_err(OutputError::io(&path, "cannot create"))?;
+        Ok(OutcomesFile {
+            writer: OutcomeWriter::new(scenario, BufWriter::new(file))?,
+            path,
+        })
+    }
+
+    /// The file at `path` continued after its last row (a resumed run; the checkpoint has
+    /// already cut it back to its recorded length).
+    pub fn append(path: std::path::PathBuf) -> Result<Self, OutputError> {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(OutputError::io(&path, "cannot open"))?;
+        Ok(OutcomesFile {
+            writer: OutcomeWriter::continuing(BufWriter::new(file)),
+            path,
+        })
+    }
+
+    /// Appends one block's rows.
+    pub fn write_block(&mut self, block: &Block) -> Result<(), OutputError> {
+        self.writer.write_block(block)
+    }
+
+    /// Where the file is now.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Moves the file (open, so writing goes on) to `path`, on the same file system.
+    pub fn move_to(&mut self, path: std::path::PathBuf) -> Result<(), OutputError> {
+        if path != self.path {
+            std::fs::rename(&self.path, &path).map_err(OutputError::io(&path, "cannot move"))?;
+            self.path = path;
+        }
+        Ok(())
+    }
+
+    /// Writes every row so far through to the disk; returns the file's length.
+    pub fn sync(&mut self) -> Result<u64, OutputError> {
+        self.writer.sync()
+    }
+
+    /// Flushes the file and moves it to `path`.
+    pub fn finish(self, path: std::path::PathBuf) -> Result<(), OutputError> {
+        self.writer.finish()?;
+        if path != self.path {
+            std::fs::rename(&self.path, &path)
+                .map_err(OutputError::io(&path, "cannot move into place"))?;
+        }
+        Ok(())
+    }
+}

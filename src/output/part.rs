@@ -18,17 +18,10 @@
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{self, Aggregate, Next, Partial, RunPlan, Shard, Summaries, budget};
-use crate::output::batch::{
-    self, EXPERIMENTS_FILE, Layout, PointSummaries, RUNS_FILE, WrittenBatch,
-};
-use crate::output::manifest::{self, Contents, Input, Provenance};
-use crate::output::outcomes::OutcomeWriter;
-use crate::output::results::{self, OUTCOMES_FILE, RunError, RunOptions, SUMMARY_FILE, WrittenRun};
+use crate::engine::Shard;
 use crate::output::{OutputError, StagedDir};
 use crate::scenario::{self, Scenario};
 
@@ -36,7 +29,7 @@ use crate::scenario::{self, Scenario};
 pub const PART_FILE: &str = "part.json";
 pub const STATE_FILE: &str = "part.bin";
 pub const SCENARIO_FILE: &str = "scenario.ron";
-/// A batch part's stand-in for the scenario: the experiment's [`batch::Layout`].
+/// A batch part's stand-in for the scenario: the experiment's [`crate::output::batch::Layout`].
 pub const LAYOUT_FILE: &str = "layout.json";
 
 /// Bumped whenever a part's layout changes.
@@ -92,8 +85,6 @@ impl PartInfo {
 pub enum MergeError {
     #[error(transparent)]
     Output(#[from] OutputError),
-    #[error(transparent)]
-    Run(#[from] RunError),
     #[error("{folder}: not a secsim part folder (no {PART_FILE}; parts are written by `secsim run --shard K/M`)", folder = folder.display())]
     NotAPart { folder: PathBuf },
     #[error("{file}: cannot read the part: {cause}", file = file.display())]
@@ -137,84 +128,8 @@ fn join(numbers: &[u64]) -> String {
     texts.join(", ")
 }
 
-/// Runs shard `shard` of `plan` and writes its part folder at `destination`.
-pub fn run_part(
-    scenario: &Scenario,
-    plan: &RunPlan,
-    shard: Shard,
-    options: RunOptions,
-    provenance: &Provenance,
-    destination: &Path,
-    interrupt: Option<&AtomicBool>,
-) -> Result<PathBuf, RunError> {
-    let pool = results::thread_pool(options.threads)?;
-    let blocks = shard.range(plan.n_blocks());
-    let share = RunPlan {
-        seed: plan.seed,
-        runs: ((blocks.end - blocks.start) * engine::BLOCK_SIZE).min(plan.runs),
-    };
-    let threads = pool.current_num_threads();
-    budget::check(scenario, &share, 1, threads, true, options.max_hours)?;
-    let staged = StagedDir::new(destination, PART_FILE, &[&scenario.name], options.force)?;
-    let outcomes_path = staged.path().join(OUTCOMES_FILE);
-    let file =
-        File::create(&outcomes_path).map_err(OutputError::io(&outcomes_path, "cannot create"))?;
-    let mut outcome_writer = OutcomeWriter::new(scenario, BufWriter::new(file))?;
-    let mut partial = Partial::new(blocks.clone(), Aggregate::new(scenario));
-    let mut total = Aggregate::new(scenario);
-    pool.install(|| {
-        engine::run_blocks(
-            scenario,
-            plan,
-            Summaries::WithSeries,
-            blocks.clone(),
-            &mut total,
-            |block, _| -> Result<Next, RunError> {
-                outcome_writer.write_block(&block.rows)?;
-                partial.add(block);
-                // A shard is the unit of restart: stopped, it keeps nothing (the staging folder
-                // goes with `staged`), and is run again whole; after its last block it is done,
-                // and finishes.
-                let last = block.index + 1 == blocks.end;
-                if block.ends_wave
-                    && !last
-                    && interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed))
-                {
-                    return Err(RunError::ShardInterrupted {
-                        index: shard.index,
-                        count: shard.count,
-                    });
-                }
-                Ok(Next::Continue)
-            },
-        )
-    })?;
-    outcome_writer.finish()?;
-
-    let info = PartInfo::new(
-        "run",
-        &scenario.name,
-        &scenario.hash,
-        plan.seed,
-        plan.runs,
-        shard,
-        blocks,
-    );
-    let source = scenario::canonical_text(&scenario.raw);
-    write_part_files(&staged, &info, SCENARIO_FILE, &source, &partial)?;
-    let contents = Contents::single(
-        provenance,
-        scenario,
-        plan.seed,
-        total.runs,
-        pool.current_num_threads(),
-    );
-    manifest::write(staged.path(), &contents, provenance)?;
-    Ok(staged.commit()?)
-}
-
 /// Writes a part's `part.json`, its input (`source_name`) and its summaries.
-pub(crate) fn write_part_files<T: Serialize>(
+pub fn write_part_files<T: Serialize>(
     staged: &StagedDir,
     info: &PartInfo,
     source_name: &str,
@@ -260,7 +175,7 @@ fn read_info(folder: &Path) -> Result<PartInfo, MergeError> {
 
 /// Reads every part's `part.json`, checks they are the M shards of one run, and returns them
 /// in shard order.
-fn read_infos(folders: &[PathBuf]) -> Result<Vec<(PathBuf, PartInfo)>, MergeError> {
+pub fn read_infos(folders: &[PathBuf]) -> Result<Vec<(PathBuf, PartInfo)>, MergeError> {
     let mut parts = Vec::with_capacity(folders.len());
     for folder in folders {
         parts.push((folder.clone(), read_info(folder)?));
@@ -329,7 +244,7 @@ fn read_infos(folders: &[PathBuf]) -> Result<Vec<(PathBuf, PartInfo)>, MergeErro
     Ok(parts)
 }
 
-pub(crate) fn read_state<T: for<'de> Deserialize<'de>>(folder: &Path) -> Result<T, MergeError> {
+pub fn read_state<T: for<'de> Deserialize<'de>>(folder: &Path) -> Result<T, MergeError> {
     let path = folder.join(STATE_FILE);
     let bytes = fs::read(&path).map_err(OutputError::io(&path, "cannot read"))?;
     postcard::from_bytes(&bytes).map_err(|error| MergeError::Unreadable {
@@ -339,7 +254,7 @@ pub(crate) fn read_state<T: for<'de> Deserialize<'de>>(folder: &Path) -> Result<
 }
 
 /// Loads the scenario a part carries and checks it is the one its `part.json` names.
-fn read_scenario(folder: &Path, info: &PartInfo) -> Result<Scenario, MergeError> {
+pub fn read_scenario(folder: &Path, info: &PartInfo) -> Result<Scenario, MergeError> {
     let path = folder.join(SCENARIO_FILE);
     let scenario = scenario::load(&path).map_err(|error| MergeError::Unreadable {
         file: path.clone(),
@@ -354,172 +269,10 @@ fn read_scenario(folder: &Path, info: &PartInfo) -> Result<Scenario, MergeError>
     Ok(scenario)
 }
 
-/// What a merge wrote.
-pub enum Merged {
-    Run(WrittenRun),
-    Batch(WrittenBatch),
-}
-
-/// Merges the part folders `folders` (in any order) into the results folder `destination`.
-pub fn merge(
-    folders: &[PathBuf],
-    options: RunOptions,
-    provenance: &Provenance,
-    destination: &Path,
-) -> Result<Merged, MergeError> {
-    let parts = read_infos(folders)?;
-    match parts[0].1.kind.as_str() {
-        "batch" => merge_batch(&parts, options, provenance, destination).map(Merged::Batch),
-        "run" => merge_run(&parts, options, provenance, destination).map(Merged::Run),
-        other => Err(MergeError::Unreadable {
-            file: parts[0].0.join(PART_FILE),
-            cause: format!(
-                "unknown part kind {other:?} (this secsim merges \"run\" and \"batch\")"
-            ),
-        }),
-    }
-}
-
-fn merge_batch(
-    parts: &[(PathBuf, PartInfo)],
-    options: RunOptions,
-    provenance: &Provenance,
-    destination: &Path,
-) -> Result<WrittenBatch, MergeError> {
-    let (first_folder, first) = &parts[0];
-    let layout_path = first_folder.join(LAYOUT_FILE);
-    let text =
-        fs::read_to_string(&layout_path).map_err(OutputError::io(&layout_path, "cannot read"))?;
-    let layout: Layout = serde_json::from_str(&text).map_err(|error| MergeError::Unreadable {
-        file: layout_path.clone(),
-        cause: error.to_string(),
-    })?;
-    if layout.hash != first.hash {
-        return Err(MergeError::Inconsistent {
-            file: layout_path,
-            cause: format!("hash {} where part.json says {}", layout.hash, first.hash),
-        });
-    }
-    let mut summaries: PointSummaries = Vec::with_capacity(layout.points.len());
-    let mut next = 0;
-    for (folder, info) in parts {
-        let part: PointSummaries = read_state(folder)?;
-        if info.items[0] != next || part.len() as u64 != info.items[1] - info.items[0] {
-            return Err(MergeError::Inconsistent {
-                file: folder.join(STATE_FILE),
-                cause: format!(
-                    "{} points where part.json says {:?}",
-                    part.len(),
-                    info.items
-                ),
-            });
-        }
-        next = info.items[1];
-        summaries.extend(part);
-    }
-    if next != layout.points.len() as u64 {
-        return Err(MergeError::Inconsistent {
-            file: first_folder.join(PART_FILE),
-            cause: format!("the parts hold {next} of {} points", layout.points.len()),
-        });
-    }
-    let pool = results::thread_pool(options.threads)?;
-    let staged = StagedDir::new(
-        destination,
-        EXPERIMENTS_FILE,
-        &[&layout.name],
-        options.force,
-    )?;
-    for (table, rows_per_point) in [(EXPERIMENTS_FILE, 1), (RUNS_FILE, layout.runs)] {
-        let files: Vec<(PathBuf, u64)> = parts
-            .iter()
-            .map(|(folder, info)| {
-                let points = info.items[1] - info.items[0];
-                (folder.join(table), points * rows_per_point)
-            })
-            .collect();
-        concatenate_rows(&files, &staged.path().join(table))?;
-    }
-    let input = Input {
-        kind: "experiment",
-        file: provenance.first_input().map(Path::to_path_buf),
-        name: layout.name.clone(),
-        hash: layout.hash.clone(),
-    };
-    Ok(batch::finish_folder(
-        staged, &layout, &summaries, input, options, &pool, provenance,
-    )?)
-}
-
-fn merge_run(
-    parts: &[(PathBuf, PartInfo)],
-    options: RunOptions,
-    provenance: &Provenance,
-    destination: &Path,
-) -> Result<WrittenRun, MergeError> {
-    let (first_folder, first) = &parts[0];
-    let scenario = read_scenario(first_folder, first)?;
-    let plan = RunPlan {
-        seed: first.seed,
-        runs: first.runs,
-    };
-    let mut partials = Vec::with_capacity(parts.len());
-    for (folder, info) in parts {
-        let partial: Partial = read_state(folder)?;
-        if [partial.blocks.start, partial.blocks.end] != info.items {
-            return Err(MergeError::Inconsistent {
-                file: folder.join(STATE_FILE),
-                cause: format!("blocks {:?}, part.json {:?}", partial.blocks, info.items),
-            });
-        }
-        partials.push(partial);
-    }
-    let aggregate = engine::merge_partials(Aggregate::new(&scenario), plan.n_blocks(), &partials)
-        .map_err(|error| MergeError::Inconsistent {
-        file: first_folder.join(STATE_FILE),
-        cause: error.to_string(),
-    })?;
-
-    let pool = results::thread_pool(options.threads)?;
-    let staged = StagedDir::new(destination, SUMMARY_FILE, &[&scenario.name], options.force)?;
-    let outcomes_path = staged.path().join(OUTCOMES_FILE);
-    let files: Vec<(PathBuf, u64)> = parts
-        .iter()
-        .map(|(folder, info)| {
-            let runs = |block: u64| (block * engine::BLOCK_SIZE).min(plan.runs);
-            let rows = runs(info.items[1]) - runs(info.items[0]);
-            (folder.join(OUTCOMES_FILE), rows)
-        })
-        .collect();
-    concatenate_rows(&files, &outcomes_path)?;
-    let histograms = results::write_result_files(
-        &staged, &scenario, plan.seed, &aggregate, None, options, &pool,
-    )?;
-    let contents = Contents::single(
-        provenance,
-        &scenario,
-        plan.seed,
-        aggregate.runs,
-        pool.current_num_threads(),
-    );
-    manifest::write(staged.path(), &contents, provenance)?;
-    let folder = staged.commit().map_err(RunError::from)?;
-    Ok(WrittenRun {
-        folder,
-        aggregate,
-        histograms,
-        simulation_time: std::time::Duration::ZERO,
-        stop: engine::StopReason::RunsReached,
-    })
-}
-
 /// Writes the header of the first file, then every file's rows after its header, in order.
 /// Each file must hold exactly its `expected_rows` (rows hold numbers and names without line
 /// breaks, so lines are rows): a part cut short in a copy is refused, not merged.
-pub(crate) fn concatenate_rows(
-    files: &[(PathBuf, u64)],
-    destination: &Path,
-) -> Result<(), MergeError> {
+pub fn concatenate_rows(files: &[(PathBuf, u64)], destination: &Path) -> Result<(), MergeError> {
     let output =
         File::create(destination).map_err(OutputError::io(destination, "cannot create"))?;
     let mut output = BufWriter::new(output);

@@ -1,4 +1,5 @@
-//! `secsim sensitivity`: which uncertain parameters drive each outcome. Sobol indices
+//! The files of `secsim sensitivity` ([`crate::commands::sensitivity`]): which uncertain
+//! parameters drive each outcome. Sobol indices
 //! (Saltelli sampling, Saltelli 2010 first-order and Jansen total estimators, bootstrap 95%
 //! intervals) or Morris elementary effects, over the scenario's `uncertain` parameters. Each
 //! design point fixes every uncertain parameter and runs `runs` replications with the shared
@@ -7,258 +8,26 @@
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::engine::{self, RunPlan, budget};
-use crate::experiment::{
-    DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_MORRIS_LEVELS, Factor, MorrisDesign, SaltelliDesign,
-    morris_design, morris_effects, saltelli_design, sobol_indices, values_at,
-};
+use crate::experiment::Factor;
+use crate::experiment::analysis::{Method, OutcomeIndices, SensitivityDesign, SensitivityPlan};
 use crate::output::charts::bars::{Bar, BarChart, BarRow};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
 use crate::output::figures::{caption, outcome_unit};
-use crate::output::manifest::{self, Contents, Input, Provenance};
-use crate::output::results::{self, CHARTS_FOLDER, RunError, RunOptions};
-use crate::output::{OutputError, StagedDir, format_number};
-use crate::experiment::file::fix_uncertain;
-use crate::scenario::{Problem, Scenario};
+use crate::output::{OutputError, format_number};
+use crate::scenario::Scenario;
 
 /// File names inside a sensitivity folder.
 pub const SENSITIVITY_FILE: &str = "sensitivity.csv";
 pub const POINTS_FILE: &str = "points.csv";
-
-/// Which analysis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Sobol,
-    Morris,
-}
-
-/// The analysis to run.
-#[derive(Debug, Clone, Copy)]
-pub struct SensitivityPlan {
-    pub method: Method,
-    /// Sobol: base sample size N (N (k + 2) points). Morris: number of trajectories r
-    /// (r (k + 1) points).
-    pub samples: usize,
-    /// Replications per design point.
-    pub runs: u64,
-    pub seed: u64,
-}
-
-/// The design, expanded into one validated scenario per point.
-pub struct SensitivityDesign {
-    pub factors: Vec<Factor>,
-    kind: DesignKind,
-    pub points: Vec<Scenario>,
-    /// Factor values at each point.
-    pub values: Vec<Vec<f64>>,
-}
-
-enum DesignKind {
-    Sobol(SaltelliDesign),
-    Morris(MorrisDesign),
-}
-
-/// Builds the design over `scenario`'s uncertain parameters; errors are problems with paths.
-pub fn design(
-    scenario: &Scenario,
-    plan: &SensitivityPlan,
-) -> Result<SensitivityDesign, Vec<Problem>> {
-    let problem = |path: &str, message: String| {
-        vec![Problem {
-            path: path.to_owned(),
-            message,
-        }]
-    };
-    let factors: Vec<Factor> = scenario.uncertain.iter().map(Factor::from).collect();
-    if factors.is_empty() {
-        return Err(problem(
-            "uncertain",
-            "the scenario has no uncertain parameters to analyse".into(),
-        ));
-    }
-    let k = factors.len();
-    let (kind, values) = match plan.method {
-        Method::Sobol => {
-            let design = saltelli_design(k, plan.samples, plan.seed)
-                .map_err(|error| problem("--samples", error.to_string()))?;
-            let values = design
-                .points()
-                .iter()
-                .map(|point| values_at(&factors, point))
-                .collect();
-            (DesignKind::Sobol(design), values)
-        }
-        Method::Morris => {
-            if plan.samples == 0 {
-                return Err(problem(
-                    "--samples",
-                    "0 trajectories give no elementary effects: use at least 1 (10 to 50 is usual)"
-                        .into(),
-                ));
-            }
-            let design = morris_design(k, plan.samples, DEFAULT_MORRIS_LEVELS, plan.seed)
-                .map_err(|error| problem("--samples", error.to_string()))?;
-            let values = design
-                .point_values(&factors)
-                .map_err(|error| problem("--samples", error.to_string()))?;
-            (DesignKind::Morris(design), values)
-        }
-    };
-    let names: Vec<&str> = factors.iter().map(|factor| factor.name.as_str()).collect();
-    let mut points = Vec::with_capacity(values.len());
-    for (index, point_values) in values.iter().enumerate() {
-        let fixed: Vec<(&str, f64)> = names
-            .iter()
-            .copied()
-            .zip(point_values.iter().copied())
-            .collect();
-        let scenario = fix_uncertain(&scenario.raw, &fixed).map_err(|problems| {
-            problems
-                .into_iter()
-                .map(|problem| Problem {
-                    path: format!("points[{index}]: {}", problem.path),
-                    message: problem.message,
-                })
-                .collect::<Vec<_>>()
-        })?;
-        points.push(scenario);
-    }
-    Ok(SensitivityDesign {
-        factors,
-        kind,
-        points,
-        values,
-    })
-}
-
-/// One outcome's results.
-pub enum OutcomeIndices {
-    Sobol(Vec<crate::experiment::SobolIndices>),
-    Morris(Vec<crate::experiment::MorrisEffects>),
-    /// Some point had no value for the outcome (e.g. a threshold never crossed in any run).
-    Missing,
-}
-
-/// What a finished analysis wrote.
-pub struct WrittenSensitivity {
-    pub folder: PathBuf,
-    pub results: Vec<(String, OutcomeIndices)>,
-}
-
-/// Runs every point of `design` and writes the analysis folder at `destination`. `provenance`
-/// (its first input file is the scenario's) goes into `manifest.json`.
-pub fn sensitivity_to_folder(
-    scenario: &Scenario,
-    design: &SensitivityDesign,
-    plan: &SensitivityPlan,
-    options: RunOptions,
-    provenance: &Provenance,
-    destination: &Path,
-    mut progress: impl FnMut(u64, u64) + Send,
-) -> Result<WrittenSensitivity, RunError> {
-    let pool = results::thread_pool(options.threads)?;
-    let run_plan = RunPlan {
-        seed: plan.seed,
-        runs: plan.runs,
-    };
-    let points = design.points.len() as u64;
-    let threads = pool.current_num_threads();
-    budget::check(
-        scenario,
-        &run_plan,
-        points,
-        threads,
-        false,
-        options.max_hours,
-    )?;
-    let staged = StagedDir::new(
-        destination,
-        SENSITIVITY_FILE,
-        &[&scenario.name],
-        options.force,
-    )?;
-    let n_outcomes = scenario.outcomes.len();
-    let total = design.points.len() as u64 * plan.runs;
-    // means[outcome][point]
-    let mut means: Vec<Vec<f64>> = vec![Vec::with_capacity(design.points.len()); n_outcomes];
-    pool.install(|| {
-        engine::run_points(
-            &design.points,
-            &run_plan,
-            |index, result| -> Result<(), OutputError> {
-                for (outcome, distribution) in result.aggregate.outcomes.iter().enumerate() {
-                    let moments = &distribution.moments;
-                    means[outcome].push(if moments.count > 0 {
-                        moments.mean
-                    } else {
-                        f64::NAN
-                    });
-                }
-                progress((index as u64 + 1) * plan.runs, total);
-                Ok(())
-            },
-        )
-    })?;
-
-    let mut results_by_outcome = Vec::with_capacity(n_outcomes);
-    for (outcome, outputs) in scenario.outcomes.iter().zip(&means) {
-        let indices = if outputs.iter().any(|value| !value.is_finite()) {
-            OutcomeIndices::Missing
-        } else {
-            match &design.kind {
-                DesignKind::Sobol(saltelli) => match saltelli.split_outputs(outputs) {
-                    Ok(split) => OutcomeIndices::Sobol(sobol_indices(
-                        &split,
-                        DEFAULT_BOOTSTRAP_RESAMPLES,
-                        plan.seed,
-                    )),
-                    Err(_) => OutcomeIndices::Missing,
-                },
-                DesignKind::Morris(morris) => {
-                    match morris_effects(morris, &design.factors, outputs) {
-                        Ok(effects) => OutcomeIndices::Morris(effects),
-                        Err(_) => OutcomeIndices::Missing,
-                    }
-                }
-            }
-        };
-        results_by_outcome.push((outcome.name.clone(), indices));
-    }
-
-    write_indices(
-        &staged.path().join(SENSITIVITY_FILE),
-        plan.method,
-        &design.factors,
-        &results_by_outcome,
-    )?;
-    write_points(&staged.path().join(POINTS_FILE), scenario, design, &means)?;
-    if options.charts {
-        let files = charts(scenario, design, plan, &results_by_outcome);
-        pool.install(|| results::write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
-    }
-    let contents = Contents {
-        inputs: vec![Input::scenario(provenance.first_input(), scenario)],
-        seed: plan.seed,
-        runs: plan.runs,
-        points: design.points.len() as u64,
-        threads: pool.current_num_threads(),
-    };
-    manifest::write(staged.path(), &contents, provenance)?;
-    let folder = staged.commit()?;
-    Ok(WrittenSensitivity {
-        folder,
-        results: results_by_outcome,
-    })
-}
 
 fn writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
     let file = File::create(path).map_err(OutputError::io(path, "cannot create"))?;
     Ok(csv::Writer::from_writer(BufWriter::new(file)))
 }
 
-fn write_indices(
+pub fn write_indices(
     path: &Path,
     method: Method,
     factors: &[Factor],
@@ -305,7 +74,7 @@ fn write_indices(
     Ok(())
 }
 
-fn write_points(
+pub fn write_points(
     path: &Path,
     scenario: &Scenario,
     design: &SensitivityDesign,
@@ -333,7 +102,7 @@ fn write_points(
     Ok(())
 }
 
-fn charts(
+pub fn charts(
     scenario: &Scenario,
     design: &SensitivityDesign,
     plan: &SensitivityPlan,

@@ -116,10 +116,7 @@ fn lock_is_free(path: &Path) -> bool {
 /// file name and names that differ only in characters a file name cannot hold stay apart.
 fn host_id() -> String {
     let digest = Sha256::digest(raw_host_name());
-    digest[..6]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    crate::scenario::hex(&digest[..6])
 }
 
 #[cfg(unix)]

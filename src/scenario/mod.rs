@@ -4,7 +4,6 @@
 //! finite and in range, and every uncertain parameter's support lies inside the range of each
 //! field it stands in. Everything downstream takes `&Scenario` and never re-checks.
 
-
 pub mod raw;
 pub(crate) mod validate;
 pub mod variant;
@@ -314,8 +313,18 @@ pub fn canonical_text(raw: &raw::RawScenario) -> String {
 
 /// SHA-256 of the canonical text, as lowercase hex.
 pub fn hash_of(raw: &raw::RawScenario) -> String {
-    let digest = Sha256::digest(canonical_text(raw).as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex(&Sha256::digest(canonical_text(raw).as_bytes()))
+}
+
+/// Lowercase hex of some bytes: the one spelling of every digest secsim writes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut text, byte| {
+            let _ = write!(text, "{byte:02x}");
+            text
+        })
 }
 
 /// A calendar month.

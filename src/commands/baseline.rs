@@ -1,0 +1,73 @@
+//! `secsim baseline`: runs a scenario and writes a baseline file for `secsim check`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use super::{RunError, Terminal, say, thread_pool};
+use crate::cli::BaselineArgs;
+use crate::engine::{self, RunPlan};
+use crate::output::baseline::{self, Baseline, FileDigests, HashingWriter};
+use crate::output::outcomes::OutcomeWriter;
+use crate::output::{OutputError, hex, summary, timeseries};
+use crate::scenario::{self, Scenario};
+
+/// `secsim baseline`.
+pub fn execute(args: BaselineArgs, terminal: &mut Terminal) -> anyhow::Result<ExitCode> {
+    let scenario = scenario::load(&args.scenario)?;
+    let plan = args
+        .plan
+        .resolve(scenario.default_runs, scenario.default_seed);
+    let made = measure(&scenario, &plan, args.threads.count())
+        .with_context(|| format!("cannot run {}", args.scenario.display()))?;
+    baseline::write(&made, &args.out)
+        .with_context(|| format!("cannot write the baseline {}", args.out.display()))?;
+    say(
+        terminal,
+        &format!(
+            "baseline of {}: {} runs, seed {}, digest {}\nwritten to {}\n",
+            made.scenario,
+            made.runs,
+            made.seed,
+            made.digest,
+            args.out.display()
+        ),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `plan` on `threads` threads (all cores when `None`) and makes its baseline, writing no
+/// file: the result files are hashed as they would be written.
+pub fn measure(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    threads: Option<usize>,
+) -> Result<Baseline, RunError> {
+    let pool = thread_pool(threads)?;
+    let mut outcome_writer = OutcomeWriter::new(scenario, HashingWriter::default())?;
+    let aggregate =
+        pool.install(|| engine::run(scenario, plan, |block| outcome_writer.write_block(block)))?;
+    let outcomes = outcome_writer.finish()?.hex();
+
+    let summary_text = baseline::summary_for_digest(&summary::summary_json(
+        scenario, plan.seed, &aggregate, None,
+    ))
+    .map_err(OutputError::from)?;
+    let summary_digest = hex(&Sha256::digest(summary_text.as_bytes()));
+
+    let mut timeseries_hasher = HashingWriter::default();
+    timeseries::write(scenario, &aggregate, &mut timeseries_hasher)?;
+
+    let file_digests = FileDigests {
+        summary: summary_digest,
+        timeseries: timeseries_hasher.hex(),
+        outcomes,
+    };
+    Ok(baseline::from_aggregate(
+        scenario,
+        plan,
+        &aggregate,
+        file_digests,
+    ))
+}

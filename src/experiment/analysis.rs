@@ -1,0 +1,166 @@
+//! A sensitivity analysis as a design: Sobol (Saltelli sampling, Saltelli 2010 first-order and
+//! Jansen total estimators, bootstrap 95% intervals) or Morris elementary effects over a
+//! scenario's `uncertain` parameters, each design point a validated scenario with every
+//! uncertain parameter fixed; and the indices from the points' mean outcomes. No I/O.
+
+use super::file::fix_uncertain;
+use super::{
+    DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_MORRIS_LEVELS, Factor, MorrisDesign, MorrisEffects,
+    SaltelliDesign, SobolIndices, morris_design, morris_effects, saltelli_design, sobol_indices,
+    values_at,
+};
+use crate::scenario::{Problem, Scenario};
+
+/// Which analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Sobol,
+    Morris,
+}
+
+/// The analysis to run.
+#[derive(Debug, Clone, Copy)]
+pub struct SensitivityPlan {
+    pub method: Method,
+    /// Sobol: base sample size N (N (k + 2) points). Morris: number of trajectories r
+    /// (r (k + 1) points).
+    pub samples: usize,
+    /// Replications per design point.
+    pub runs: u64,
+    pub seed: u64,
+}
+
+/// The design, expanded into one validated scenario per point.
+pub struct SensitivityDesign {
+    pub factors: Vec<Factor>,
+    kind: DesignKind,
+    pub points: Vec<Scenario>,
+    /// Factor values at each point.
+    pub values: Vec<Vec<f64>>,
+}
+
+enum DesignKind {
+    Sobol(SaltelliDesign),
+    Morris(MorrisDesign),
+}
+
+/// Builds the design over `scenario`'s uncertain parameters; errors are problems with paths.
+pub fn design(
+    scenario: &Scenario,
+    plan: &SensitivityPlan,
+) -> Result<SensitivityDesign, Vec<Problem>> {
+    let problem = |path: &str, message: String| {
+        vec![Problem {
+            path: path.to_owned(),
+            message,
+        }]
+    };
+    let factors: Vec<Factor> = scenario.uncertain.iter().map(Factor::from).collect();
+    if factors.is_empty() {
+        return Err(problem(
+            "uncertain",
+            "the scenario has no uncertain parameters to analyse".into(),
+        ));
+    }
+    let k = factors.len();
+    let (kind, values) = match plan.method {
+        Method::Sobol => {
+            let design = saltelli_design(k, plan.samples, plan.seed)
+                .map_err(|error| problem("--samples", error.to_string()))?;
+            let values = design
+                .points()
+                .iter()
+                .map(|point| values_at(&factors, point))
+                .collect();
+            (DesignKind::Sobol(design), values)
+        }
+        Method::Morris => {
+            if plan.samples == 0 {
+                return Err(problem(
+                    "--samples",
+                    "0 trajectories give no elementary effects: use at least 1 (10 to 50 is usual)"
+                        .into(),
+                ));
+            }
+            let design = morris_design(k, plan.samples, DEFAULT_MORRIS_LEVELS, plan.seed)
+                .map_err(|error| problem("--samples", error.to_string()))?;
+            let values = design
+                .point_values(&factors)
+                .map_err(|error| problem("--samples", error.to_string()))?;
+            (DesignKind::Morris(design), values)
+        }
+    };
+    let names: Vec<&str> = factors.iter().map(|factor| factor.name.as_str()).collect();
+    let mut points = Vec::with_capacity(values.len());
+    for (index, point_values) in values.iter().enumerate() {
+        let fixed: Vec<(&str, f64)> = names
+            .iter()
+            .copied()
+            .zip(point_values.iter().copied())
+            .collect();
+        let scenario = fix_uncertain(&scenario.raw, &fixed).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|problem| Problem {
+                    path: format!("points[{index}]: {}", problem.path),
+                    message: problem.message,
+                })
+                .collect::<Vec<_>>()
+        })?;
+        points.push(scenario);
+    }
+    Ok(SensitivityDesign {
+        factors,
+        kind,
+        points,
+        values,
+    })
+}
+
+/// One outcome's results.
+pub enum OutcomeIndices {
+    Sobol(Vec<SobolIndices>),
+    Morris(Vec<MorrisEffects>),
+    /// Some point had no value for the outcome (e.g. a threshold never crossed in any run).
+    Missing,
+}
+
+impl SensitivityDesign {
+    /// The indices of each of `scenario`'s outcomes from `means[outcome][point]`, the points'
+    /// mean outcomes; bootstrap intervals are seeded with `seed`.
+    pub fn indices(
+        &self,
+        scenario: &Scenario,
+        means: &[Vec<f64>],
+        seed: u64,
+    ) -> Vec<(String, OutcomeIndices)> {
+        let design = self;
+        let plan_seed = seed;
+        let mut results_by_outcome = Vec::with_capacity(means.len());
+        for (outcome, outputs) in scenario.outcomes.iter().zip(means) {
+            let indices = if outputs.iter().any(|value| !value.is_finite()) {
+                OutcomeIndices::Missing
+            } else {
+                match &design.kind {
+                    DesignKind::Sobol(saltelli) => match saltelli.split_outputs(outputs) {
+                        Ok(split) => OutcomeIndices::Sobol(sobol_indices(
+                            &split,
+                            DEFAULT_BOOTSTRAP_RESAMPLES,
+                            plan_seed,
+                        )),
+                        Err(_) => OutcomeIndices::Missing,
+                    },
+                    DesignKind::Morris(morris) => {
+                        match morris_effects(morris, &design.factors, outputs) {
+                            Ok(effects) => OutcomeIndices::Morris(effects),
+                            Err(_) => OutcomeIndices::Missing,
+                        }
+                    }
+                }
+            };
+            results_by_outcome.push((outcome.name.clone(), indices));
+        }
+
+        results_by_outcome
+    }
+}
