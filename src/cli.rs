@@ -169,8 +169,9 @@ pub struct MergeArgs {
     /// Skip charts/ and report.html.
     #[arg(long)]
     pub no_charts: bool,
-    #[command(flatten)]
-    pub guard: GuardArgs,
+    /// Replace the results folder even if it holds results of another scenario or experiment.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -903,12 +903,17 @@ fn interrupt_and_resume(
         message.contains(&format!("interrupted after {runs_done} of {runs} runs")),
         "{message}"
     );
-    let resume_command = format!("{} --resume", args.join(" "));
+    // The hint is a shell command: split as a shell would, it is this one with `--resume`.
+    let mut resume_words: Vec<String> = args.iter().map(|word| word.to_string()).collect();
+    resume_words.push("--resume".to_owned());
     assert!(
-        message
-            .lines()
-            .any(|line| line.starts_with("resume with: ") && line.ends_with(&resume_command)),
-        "no `resume with: ... {resume_command}` in {message}"
+        message.lines().any(|line| {
+            line.strip_prefix("resume with: ")
+                .and_then(shlex::split)
+                .is_some_and(|words| words[1..] == resume_words[..])
+        }),
+        "no `resume with: ... {} --resume` in {message}",
+        args.join(" ")
     );
 
     succeed(dir, &resume_args(args));

@@ -26,10 +26,13 @@ pub fn execute(args: BaselineArgs, terminal: &mut Terminal) -> anyhow::Result<Ex
     say(
         terminal,
         &format!(
-            "baseline of {}: {} runs, seed {}, digest {}\nwritten to {}\n",
+            "baseline of {}: {} runs, seed {}, on {} threads, digest {}\nwritten to {}\n",
             made.scenario,
             made.runs,
             made.seed,
+            args.threads
+                .count()
+                .unwrap_or_else(rayon::current_num_threads),
             made.digest,
             args.out.display()
         ),

@@ -53,8 +53,10 @@ pub fn check(
         seed: baseline.seed,
         runs: baseline.runs,
     };
+    let pool = super::thread_pool(options.threads)?;
     let now = super::baseline::measure(scenario, &plan, options.threads)?;
     let mut report = check::compare(baseline, &now, options.mode, options.tolerance);
+    report.threads = pool.current_num_threads();
     report.scenario_file = scenario_file.to_path_buf();
     report.baseline_file = baseline_file.to_path_buf();
     Ok(report)

@@ -32,8 +32,9 @@ pub fn execute(
     let options = RunOptions {
         threads: args.threads.count(),
         charts: !args.no_charts,
-        force: args.guard.force,
-        max_hours: args.guard.max_hours,
+        force: args.force,
+        // Merging runs nothing: the work was estimated when the shards started.
+        ..RunOptions::default()
     };
     let provenance = provenance("merge", invocation, &args.parts);
     let merged = merge(&args.parts, options, &provenance, &args.out)

@@ -182,6 +182,8 @@ pub struct Report {
     pub seed: u64,
     /// The baseline's runs, used again.
     pub runs: u64,
+    /// Worker threads of the run now (results do not depend on it).
+    pub threads: usize,
     /// The secsim version that made the baseline.
     pub version_baseline: String,
     /// This secsim's version.
@@ -372,6 +374,7 @@ pub fn compare(then: &Baseline, now: &Baseline, mode: Mode, tolerance: f64) -> R
         scenario_hash_now: now.scenario_hash.clone(),
         seed: now.seed,
         runs: now.runs,
+        threads: 0,
         version_baseline: then.version.clone(),
         version_now: now.version.clone(),
         digest_baseline: then.digest.clone(),
@@ -565,10 +568,11 @@ pub fn render_text(report: &Report) -> String {
     );
     let _ = writeln!(
         text,
-        "mode {}, seed {}, {} runs; baseline made by secsim {}, this is secsim {}",
+        "mode {}, seed {}, {} runs on {} threads; baseline made by secsim {}, this is secsim {}",
         report.mode.as_str(),
         report.seed,
         report.runs,
+        report.threads,
         report.version_baseline,
         report.version_now
     );
@@ -800,6 +804,7 @@ pub fn render_json(report: &Report) -> Result<String, serde_json::Error> {
         },
         "seed": report.seed,
         "runs": report.runs,
+        "threads": report.threads,
         "version": {"baseline": report.version_baseline, "now": report.version_now},
         "digest": {
             "baseline": report.digest_baseline,
