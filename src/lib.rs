@@ -36,6 +36,7 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod experiment;
+pub mod math;
 pub mod model;
 pub mod output;
 pub mod scenario;

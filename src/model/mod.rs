@@ -5,9 +5,11 @@
 
 pub mod rng;
 pub mod sample;
+mod ziggurat_tables;
 
 use rand::RngExt;
 
+use crate::math;
 use crate::scenario::{
     ActorRef, Effect, FlowKind, Metric, OutcomeKind, Scenario, Slot, Source, Trigger,
 };
@@ -181,7 +183,7 @@ pub fn simulate(
     for (index, flow) in scenario.flows.iter().enumerate() {
         let half_life = ws.value(flow.decay);
         ws.flow_retention[index] = if half_life > 0.0 {
-            0.5f64.powf(1.0 / half_life)
+            math::pow(0.5, 1.0 / half_life)
         } else {
             0.0
         };
@@ -364,7 +366,7 @@ fn support_levels(scenario: &Scenario, ws: &mut Workspace) {
     for (index, state) in scenario.states.iter().enumerate() {
         let own = ws.value(state.intelligence);
         let sum = ws.intel_sum[index];
-        let gap_left = ws.intelligence_exp[index].get((sum, 0.0), || (-sum).exp());
+        let gap_left = ws.intelligence_exp[index].get((sum, 0.0), || math::exp(-sum));
         ws.intelligence.push(1.0 - (1.0 - own) * gap_left);
     }
 }
@@ -409,13 +411,13 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
             let capacity_sensitivity = ws.value(link.capacity_sensitivity);
             let capacity_factor = ws.capacity_factor[link.state]
                 .get((capacity_ratio, capacity_sensitivity), || {
-                    capacity_ratio.powf(capacity_sensitivity)
+                    math::pow(capacity_ratio, capacity_sensitivity)
                 });
             let intelligence_gap = ws.intelligence_ref[link.state] - ws.intelligence[link.state];
             let intelligence_sensitivity = ws.value(link.intelligence_sensitivity);
             let intelligence_factor = ws.intelligence_factor[link.state]
                 .get((intelligence_sensitivity, intelligence_gap), || {
-                    (intelligence_sensitivity * intelligence_gap).exp()
+                    math::exp(intelligence_sensitivity * intelligence_gap)
                 });
             rate *= strength_ratio * capacity_factor * intelligence_factor;
         }
@@ -522,7 +524,7 @@ fn update_states(scenario: &Scenario, ws: &mut Workspace) {
         let threat = (fighters + 1.0) / (ws.fighters_start[state] + 1.0);
         let balance = effectiveness / ws.effectiveness_ref[state] / threat;
         let control_target =
-            from_odds(odds(ws.control_start[state]) * balance.powf(control_elasticity));
+            from_odds(odds(ws.control_start[state]) * math::pow(balance, control_elasticity));
         ws.control[state] = (ws.control[state]
             + control_rate * (control_target - ws.control[state]))
             .clamp(0.0, 1.0);
@@ -533,8 +535,8 @@ fn update_states(scenario: &Scenario, ws: &mut Workspace) {
         let violence_ratio = (ws.violence_memory[state] + 1.0) / (ws.violence_ref[state] + 1.0);
         let stability_target = from_odds(
             odds(ws.stability_start[state])
-                * control_ratio.powf(stability_control)
-                * violence_ratio.powf(-stability_violence),
+                * math::pow(control_ratio, stability_control)
+                * math::pow(violence_ratio, -stability_violence),
         );
         ws.stability[state] = (ws.stability[state]
             + stability_rate * (stability_target - ws.stability[state]))

@@ -1,8 +1,15 @@
 //! Draws from the scenario's distributions and the model's count and severity laws.
+//!
+//! Every sampler is written here on top of [`crate::math`] (the `libm` crate) rather than taken
+//! from rand_distr, whose samplers call the platform's libm: the same seed must give the same
+//! bits on every machine. Each is exact in distribution; the algorithm is named at each.
+//! `tests/samplers.rs` pins their first values and tests their fit to the exact laws.
 
+use rand::distr::Open01;
 use rand::{Rng, RngExt};
-use rand_distr::{Beta, Distribution as _, Gamma, Poisson, StandardNormal, Triangular};
 
+use super::ziggurat_tables::{ZIG_NORM_F, ZIG_NORM_R, ZIG_NORM_X};
+use crate::math;
 use crate::scenario::Distribution;
 
 /// One draw from a validated distribution.
@@ -12,8 +19,7 @@ pub fn draw<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut R) -> f64 {
         Distribution::Normal { mean, sd, min, max } => {
             // Censored, not truncated: values beyond a bound are set to it (documented in
             // scenarios/README.md); this keeps one draw per parameter and cannot loop.
-            let z: f64 = rng.sample(StandardNormal);
-            (mean + sd * z).clamp(*min, *max)
+            (mean + sd * standard_normal(rng)).clamp(*min, *max)
         }
         Distribution::LogNormal {
             median,
@@ -22,22 +28,15 @@ pub fn draw<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut R) -> f64 {
             max,
         } => {
             // Censored like Normal: values beyond a bound are set to it.
-            let z: f64 = rng.sample(StandardNormal);
-            (median * (sigma * z).exp()).clamp(*min, *max)
+            (median * math::exp(sigma * standard_normal(rng))).clamp(*min, *max)
         }
         Distribution::Beta {
             alpha,
             beta,
             min,
             max,
-        } => {
-            // Parameters were checked positive and finite at validation.
-            let unit = Beta::new(*alpha, *beta).map_or(0.5, |beta| beta.sample(rng));
-            min + (max - min) * unit
-        }
-        Distribution::Triangular { min, mode, max } => {
-            Triangular::new(*min, *max, *mode).map_or(*mode, |triangular| triangular.sample(rng))
-        }
+        } => min + (max - min) * beta_unit(*alpha, *beta, rng),
+        Distribution::Triangular { min, mode, max } => triangular(*min, *mode, *max, rng),
         Distribution::Discrete {
             values,
             cumulative_weights,
@@ -52,17 +51,173 @@ pub fn draw<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut R) -> f64 {
     }
 }
 
+/// A standard normal variate by the ziggurat method (Marsaglia & Tsang 2000, "The Ziggurat
+/// Method for Generating Random Variables", J. Stat. Software 5(8); with Doornik's 2005
+/// correction of the layer and sign bits taken from independent bits), as rand_distr 0.6
+/// implements it, with its tables: one 64-bit draw for about 99% of variates, the density and
+/// the tail (Marsaglia 1964) evaluated with [`crate::math`].
+#[inline(always)]
+pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    loop {
+        let bits = rng.next_u64();
+        // 8 low bits pick the layer, the 52 high bits make u uniform on [-1, 1).
+        let layer = bits as usize & 0xff;
+        let u = f64::from_bits((bits >> 12) | (1024u64 << 52)) - 3.0;
+        let x = u * ZIG_NORM_X[layer];
+        if x.abs() < ZIG_NORM_X[layer + 1] {
+            return x;
+        }
+        if layer == 0 {
+            return normal_tail(rng, u);
+        }
+        let below = ZIG_NORM_F[layer + 1] + (ZIG_NORM_F[layer] - ZIG_NORM_F[layer + 1]) * rng.random::<f64>();
+        if below < math::exp(-x * x / 2.0) {
+            return x;
+        }
+    }
+}
+
+/// A normal variate beyond the base layer's edge, on the side of `u`'s sign (Marsaglia 1964).
+#[cold]
+fn normal_tail<R: Rng + ?Sized>(rng: &mut R, u: f64) -> f64 {
+    let mut x = 1.0f64;
+    let mut y = 0.0f64;
+    while -2.0 * y < x * x {
+        let x_uniform: f64 = rng.sample(Open01);
+        let y_uniform: f64 = rng.sample(Open01);
+        x = math::ln(x_uniform) / ZIG_NORM_R;
+        y = math::ln(y_uniform);
+    }
+    if u < 0.0 {
+        x - ZIG_NORM_R
+    } else {
+        ZIG_NORM_R - x
+    }
+}
+
+/// A gamma variate with shape `shape` > 0 and scale 1: Marsaglia & Tsang (2000), "A Simple
+/// Method for Generating Gamma Variables", ACM TOMS 26(3), for shape >= 1; below 1, their
+/// boost (section 6): Gamma(shape + 1) * U^(1 / shape).
+pub fn gamma<R: Rng + ?Sized>(shape: f64, rng: &mut R) -> f64 {
+    if shape < 1.0 {
+        let u: f64 = rng.sample(Open01);
+        return gamma(shape + 1.0, rng) * math::pow(u, 1.0 / shape);
+    }
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = standard_normal(rng);
+        let v = 1.0 + c * x;
+        if v <= 0.0 {
+            continue;
+        }
+        let v = v * v * v;
+        let u: f64 = rng.sample(Open01);
+        let x_squared = x * x;
+        // The squeeze accepts about 98% of candidates without a logarithm.
+        if u < 1.0 - 0.0331 * x_squared * x_squared {
+            return d * v;
+        }
+        if math::ln(u) < 0.5 * x_squared + d * (1.0 - v + math::ln(v)) {
+            return d * v;
+        }
+    }
+}
+
+/// A beta variate on [0, 1] with shapes `alpha`, `beta` > 0, as X / (X + Y) for independent
+/// X ~ Gamma(alpha), Y ~ Gamma(beta) (Devroye 1986, Non-Uniform Random Variate Generation,
+/// IX.4.1): exact for every pair of shapes.
+pub fn beta_unit<R: Rng + ?Sized>(alpha: f64, beta: f64, rng: &mut R) -> f64 {
+    let x = gamma(alpha, rng);
+    let y = gamma(beta, rng);
+    if x + y > 0.0 {
+        x / (x + y)
+    } else {
+        // Both underflowed (shapes far below 1): the mass sits at the ends, in proportion.
+        if rng.random::<f64>() * (alpha + beta) < alpha {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A triangular variate by inversion of its distribution function (only `sqrt`, exact in
+/// IEEE 754).
+pub fn triangular<R: Rng + ?Sized>(min: f64, mode: f64, max: f64, rng: &mut R) -> f64 {
+    let u: f64 = rng.random();
+    let width = max - min;
+    if width <= 0.0 {
+        return mode;
+    }
+    if u * width < mode - min {
+        min + (u * width * (mode - min)).sqrt()
+    } else {
+        max - ((1.0 - u) * width * (max - mode)).sqrt()
+    }
+}
+
 /// Largest Poisson mean drawn: a month with more than a million events of one kind has left the
 /// model's domain, and each attack's deaths are drawn one by one, so a larger count (a state whose
 /// capacity is shocked to 0 can ask for 1e19) would keep a replication running for days.
 const MAX_POISSON_MEAN: f64 = 1e6;
 
+/// Means below this are drawn by inversion, at or above by transformed rejection.
+const POISSON_INVERSION_BELOW: f64 = 10.0;
+
 /// A Poisson count with mean `mean` (at most [`MAX_POISSON_MEAN`]); 0 for a non-positive mean.
+/// Below a mean of 10, inversion by sequential search (Devroye 1986, X.3.3: one uniform);
+/// from 10, PTRS, the transformed rejection with squeeze of Hörmann (1993), "The transformed
+/// rejection method for generating Poisson random variables", Insurance: Mathematics and
+/// Economics 12(1), as numpy implements it.
 pub fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
-    if mean > 0.0 {
-        Poisson::new(mean.min(MAX_POISSON_MEAN)).map_or(mean, |poisson| poisson.sample(rng))
+    if mean.is_nan() || mean <= 0.0 {
+        return 0.0;
+    }
+    let mean = mean.min(MAX_POISSON_MEAN);
+    if mean < POISSON_INVERSION_BELOW {
+        poisson_inversion(mean, rng)
     } else {
-        0.0
+        poisson_ptrs(mean, rng)
+    }
+}
+
+fn poisson_inversion<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
+    let u: f64 = rng.random();
+    let mut probability = math::exp(-mean);
+    let mut cumulative = probability;
+    let mut count = 0.0;
+    // Past 200 terms (over 60 sds above a mean below 10) rounding could keep the sum below u.
+    while u >= cumulative && count < 200.0 {
+        count += 1.0;
+        probability *= mean / count;
+        cumulative += probability;
+    }
+    count
+}
+
+fn poisson_ptrs<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
+    let sqrt_mean = mean.sqrt();
+    let log_mean = math::ln(mean);
+    let b = 0.931 + 2.53 * sqrt_mean;
+    let a = -0.059 + 0.02483 * b;
+    let log_inverse_alpha = math::ln(1.1239 + 1.1328 / (b - 3.4));
+    let v_r = 0.9277 - 3.6224 / (b - 2.0);
+    loop {
+        let u = rng.random::<f64>() - 0.5;
+        let v: f64 = rng.random();
+        let u_s = 0.5 - u.abs();
+        let k = ((2.0 * a / u_s + b) * u + mean + 0.43).floor();
+        if u_s >= 0.07 && v <= v_r {
+            return k;
+        }
+        if k < 0.0 || (u_s < 0.013 && v > u_s) {
+            continue;
+        }
+        let log_acceptance = math::ln(v) + log_inverse_alpha - math::ln(a / (u_s * u_s) + b);
+        if log_acceptance <= -mean + k * log_mean - math::ln_gamma(k + 1.0) {
+            return k;
+        }
     }
 }
 
@@ -70,7 +225,11 @@ pub fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
 /// are all multiplied by the same draw sum to a negative binomial with shape `dispersion`
 /// (variance `mean + mean^2 / dispersion`).
 pub fn tempo<R: Rng + ?Sized>(dispersion: f64, rng: &mut R) -> f64 {
-    Gamma::new(dispersion, 1.0 / dispersion).map_or(1.0, |gamma| gamma.sample(rng))
+    if dispersion.is_finite() && dispersion > 0.0 {
+        gamma(dispersion, rng) / dispersion
+    } else {
+        1.0
+    }
 }
 
 /// Deaths per attack (M7): lognormal with mean `mean_deaths` and log-sd `sigma`, capped at `cap`
@@ -89,7 +248,7 @@ impl Severity {
     pub fn new(mean_deaths: f64, sigma: f64, cap: f64) -> Self {
         Severity {
             mean_deaths,
-            log_median: mean_deaths.ln() - 0.5 * sigma * sigma,
+            log_median: math::ln(mean_deaths) - 0.5 * sigma * sigma,
             sigma,
             cap,
         }
@@ -113,14 +272,9 @@ impl Severity {
             ..
         } = *self;
         let mut total = 0.0;
-        // `&mut R` is a generator too: sampling through it gives the same draws, in the same
-        // order, as sampling `rng` itself, but from a copy of the sampler that only this loop
-        // uses, which the compiler inlines here rather than calling the copy shared with the
-        // other normal draws.
-        let mut attack_rng = &mut rng;
         for _ in 0..attacks as u64 {
-            let z: f64 = StandardNormal.sample(&mut attack_rng);
-            total += (log_median + sigma * z).exp().min(cap);
+            let z = standard_normal(&mut rng);
+            total += math::exp(log_median + sigma * z).min(cap);
         }
         // Truncation of a non-negative number is its floor, without a libm call.
         let whole = (total as u64) as f64;
