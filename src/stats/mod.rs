@@ -3,17 +3,16 @@
 //! Invariant: memory does not grow with the number of replications, and merging the same blocks
 //! in the same order gives the same bits. stats knows nothing of files or charts.
 
+pub mod sketch;
+
 use serde::{Deserialize, Serialize};
-use sketches_ddsketch::{Config, DDSketch};
+
+pub use sketch::QuantileSketch;
 
 /// Relative accuracy of every reported quantile: a sketch quantile q̂ of a sample quantile q
-/// satisfies |q̂ - q| <= QUANTILE_RELATIVE_ACCURACY * |q| (DDSketch, Masson et al. 2019).
+/// satisfies |q̂ - q| <= QUANTILE_RELATIVE_ACCURACY * |q| (DDSketch, Masson et al. 2019; the
+/// sketch's other parameters are in [`sketch`]).
 pub const QUANTILE_RELATIVE_ACCURACY: f64 = 0.005;
-/// Values closer to 0 than this count as 0 in quantile sketches.
-const SKETCH_MIN_VALUE: f64 = 1e-6;
-/// Bin budget per sketch; at 0.5% accuracy it spans 1e-6 to about 1e12 before the lowest bins
-/// are collapsed, far beyond any metric's range.
-const SKETCH_MAX_BINS: u32 = 6144;
 
 /// The quantiles every summary reports.
 pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
@@ -84,7 +83,7 @@ impl Moments {
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Distribution {
     pub moments: Moments,
-    sketch: DDSketch,
+    sketch: QuantileSketch,
     /// True while every value added is a whole number: quantiles are then rounded to whole
     /// numbers, which makes them exact for counts below 1 / QUANTILE_RELATIVE_ACCURACY.
     whole_numbers: bool,
@@ -94,11 +93,7 @@ impl Default for Distribution {
     fn default() -> Self {
         Distribution {
             moments: Moments::default(),
-            sketch: DDSketch::new(Config::new(
-                QUANTILE_RELATIVE_ACCURACY,
-                SKETCH_MAX_BINS,
-                SKETCH_MIN_VALUE,
-            )),
+            sketch: QuantileSketch::default(),
             whole_numbers: true,
         }
     }
@@ -133,8 +128,7 @@ impl Distribution {
     /// unlike moments they merge to the same result in any grouping and order.
     pub fn merge_quantiles(&mut self, other: &Distribution) {
         self.whole_numbers &= other.whole_numbers;
-        // Both sketches are built from the same Config, so merging cannot fail.
-        let _ = self.sketch.merge(&other.sketch);
+        self.sketch.merge(&other.sketch);
     }
 
     /// True when every value added so far is a whole number.
@@ -142,12 +136,19 @@ impl Distribution {
         self.whole_numbers
     }
 
-    /// The q-quantile (rank-based, lower), None when empty. Exact min and max at q = 0 and 1.
+    /// The q-quantile (rank-based, lower: see [`QuantileSketch::quantile`]), None when empty or
+    /// q is outside [0, 1]. Exact min and max at q = 0 and 1.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         if self.moments.count == 0 {
             return None;
         }
-        let value = self.sketch.quantile(q).ok().flatten()?;
+        if q == 0.0 {
+            return Some(self.moments.min);
+        }
+        if q == 1.0 {
+            return Some(self.moments.max);
+        }
+        let value = self.sketch.quantile(q)?;
         // The sketch returns a bin's representative value, which may lie just outside the
         // observed range; the exact extremes are known.
         let value = value.clamp(self.moments.min, self.moments.max);
