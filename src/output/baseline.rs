@@ -453,7 +453,7 @@ pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         location: String::new(),
         message: "not UTF-8 text".to_owned(),
     })?;
-    let mut value: Value = serde_json::from_str(&text).map_err(malformed)?;
+    let value: Value = serde_json::from_str(&text).map_err(malformed)?;
     let format = value.get("format").and_then(Value::as_str).unwrap_or("");
     if format != FORMAT {
         return Err(BaselineError::NotABaseline {
@@ -468,15 +468,10 @@ pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
             found: format_version.unwrap_or(0),
         });
     }
-    let mut literals = number_literals(&text).into_iter();
-    let exact = reread_numbers(&mut value, &mut literals).is_some() && literals.next().is_none();
-    if !exact {
-        return Err(BaselineError::Invalid {
-            path: path.to_path_buf(),
-            message: "its numbers cannot be read back exactly (a key given twice?)".to_owned(),
-        });
-    }
-    let baseline: Baseline = serde_json::from_value(value).map_err(malformed)?;
+    // Read again, from the text: serde_json's `float_roundtrip` parser is correctly rounded, so
+    // every number comes back bit for bit, as a baseline compares them; and, unlike reading from
+    // `value`, a key given twice is refused and a wrong field is placed at its line and column.
+    let baseline: Baseline = serde_json::from_str(&text).map_err(malformed)?;
     let invalid = |message: String| BaselineError::Invalid {
         path: path.to_path_buf(),
         message,
@@ -501,73 +496,6 @@ pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         ));
     }
     Ok(baseline)
-}
-
-/// The number literals of a JSON text, in document order.
-fn number_literals(text: &str) -> Vec<&str> {
-    let bytes = text.as_bytes();
-    let mut literals = Vec::new();
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'"' => {
-                index += 1;
-                while index < bytes.len() {
-                    match bytes[index] {
-                        b'\\' => index += 2,
-                        b'"' => {
-                            index += 1;
-                            break;
-                        }
-                        _ => index += 1,
-                    }
-                }
-            }
-            b'-' | b'0'..=b'9' => {
-                let start = index;
-                while index < bytes.len()
-                    && matches!(bytes[index], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-                {
-                    index += 1;
-                }
-                literals.push(&text[start..index]);
-            }
-            _ => index += 1,
-        }
-    }
-    literals
-}
-
-/// Replaces every float in `value` with its literal read by the standard library, whose parser
-/// is correctly rounded. serde_json's own parser (without its `float_roundtrip` feature) is
-/// off by one unit in the last place for about one number in ten, and a baseline compares
-/// numbers bit for bit. `value` must come from the text of `literals`, objects in document
-/// order (serde_json's `preserve_order`). None when the two disagree.
-fn reread_numbers<'a>(
-    value: &mut Value,
-    literals: &mut impl Iterator<Item = &'a str>,
-) -> Option<()> {
-    match value {
-        Value::Number(number) => {
-            let literal = literals.next()?;
-            if number.is_f64() {
-                let exact: f64 = literal.parse().ok()?;
-                *number = serde_json::Number::from_f64(exact)?;
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                reread_numbers(item, literals)?;
-            }
-        }
-        Value::Object(object) => {
-            for (_, item) in object.iter_mut() {
-                reread_numbers(item, literals)?;
-            }
-        }
-        Value::Null | Value::Bool(_) | Value::String(_) => {}
-    }
-    Some(())
 }
 
 /// Writes `baseline` to `path` atomically: into a temporary file in the same folder, renamed
@@ -668,9 +596,55 @@ mod tests {
         assert_eq!(quantile_mcse(&single, 0.05), Some(0.0));
     }
 
+    /// A baseline of one outcome whose summary holds `values`, with consistent digests.
+    fn baseline_with(values: [f64; 5]) -> Baseline {
+        let digest = "ab".repeat(32);
+        let file_digests = FileDigests {
+            summary: digest.clone(),
+            timeseries: digest.clone(),
+            outcomes: digest,
+        };
+        let [mean, sd, mcse, p05, p95] = values.map(Some);
+        let stats = Stats {
+            n: 12,
+            mean,
+            sd,
+            mcse,
+            p05,
+            p05_mcse: None,
+            p25: None,
+            p25_mcse: None,
+            p50: None,
+            p50_mcse: None,
+            p75: None,
+            p75_mcse: None,
+            p95,
+            p95_mcse: None,
+        };
+        Baseline {
+            format: FORMAT.to_owned(),
+            format_version: FORMAT_VERSION,
+            scenario: "scenario".to_owned(),
+            scenario_hash: "cd".repeat(32),
+            seed: 7,
+            runs: 12,
+            version: "0.0.0".to_owned(),
+            quantile_relative_accuracy: QUANTILE_RELATIVE_ACCURACY,
+            digest: file_digests.combined(),
+            file_digests,
+            outcomes: vec![OutcomeStats {
+                name: "o".to_owned(),
+                stats,
+            }],
+            events: vec![],
+            series: vec![],
+        }
+    }
+
     #[test]
     fn numbers_read_back_bit_for_bit() {
-        // Values serde_json's default parser reads one unit in the last place off.
+        // Values serde_json's parser reads one unit in the last place off without its
+        // `float_roundtrip` feature.
         let values: [f64; 5] = [
             0.0009650074960886351,
             0.9073038322028689,
@@ -678,21 +652,31 @@ mod tests {
             -2.5e-300,
             1e300,
         ];
-        let text = serde_json::to_string(&serde_json::json!({
-            "a\\\"1": "x-1e5 \\\" 7",
-            "values": values,
-            "n": 12,
-        }))
-        .unwrap();
-        let mut value: Value = serde_json::from_str(&text).unwrap();
-        let mut literals = number_literals(&text).into_iter();
-        assert!(reread_numbers(&mut value, &mut literals).is_some());
-        assert!(literals.next().is_none());
-        let read: Vec<f64> = serde_json::from_value(value["values"].clone()).unwrap();
-        for (read, written) in read.iter().zip(values) {
-            assert_eq!(read.to_bits(), written.to_bits(), "{written}");
+        let baseline = baseline_with(values);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("base.json");
+        write(&baseline, &path).unwrap();
+        let read = load(&path).unwrap();
+        let stats = &read.outcomes[0].stats;
+        let read_values = [stats.mean, stats.sd, stats.mcse, stats.p05, stats.p95];
+        for (read, written) in read_values.iter().zip(values) {
+            assert_eq!(read.unwrap().to_bits(), written.to_bits(), "{written}");
         }
-        assert_eq!(value["n"], 12);
+        assert_eq!(read, baseline);
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let text = render(&baseline_with([1.0; 5])).unwrap();
+        let twice = text.replacen("\"n\":12,", "\"n\":12,\"n\":13,", 1);
+        assert_ne!(twice, text);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("base.json");
+        fs::write(&path, twice).unwrap();
+        let error = load(&path).unwrap_err().to_string();
+        assert!(error.contains("duplicate field `n`"), "{error}");
+        fs::write(&path, text).unwrap();
+        assert!(load(&path).is_ok());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use jiff::Timestamp;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -189,43 +190,16 @@ pub fn write(
 }
 
 /// A time as RFC 3339 in UTC with milliseconds, `2025-05-01T12:34:56.789Z`. Times before 1970
-/// (a badly set clock) follow the proleptic Gregorian calendar like any other.
+/// (a badly set clock) follow the proleptic Gregorian calendar like any other; a clock set
+/// beyond jiff's years -9999..=9999 is shown as the nearest end of that range.
 pub fn rfc3339(time: SystemTime) -> String {
-    let milliseconds: i128 = match time.duration_since(UNIX_EPOCH) {
-        Ok(after) => after.as_millis() as i128,
-        Err(before) => -(before.duration().as_millis() as i128),
-    };
-    let seconds = milliseconds.div_euclid(1000) as i64;
-    let millis = milliseconds.rem_euclid(1000);
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    )
-}
-
-/// (year, month, day) of a day counted from 1970-01-01, in the proleptic Gregorian calendar
-/// (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms", `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
+    let timestamp = Timestamp::try_from(time).unwrap_or(if time < UNIX_EPOCH {
+        Timestamp::MIN
     } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+        Timestamp::MAX
+    });
+    // A precision of 3: always three digits of the second, truncated, never rounded up.
+    format!("{timestamp:.3}")
 }
 
 #[cfg(test)]
@@ -248,31 +222,28 @@ mod tests {
             rfc3339(UNIX_EPOCH - Duration::from_secs(1)),
             "1969-12-31T23:59:59.000Z"
         );
+        // 1900 is not a leap year: 365 * 70 + 17 days before the epoch.
+        assert_eq!(
+            rfc3339(UNIX_EPOCH - Duration::from_secs(2_208_988_800)),
+            "1900-01-01T00:00:00.000Z"
+        );
+        // Truncated, not rounded: the last nanosecond of a second stays in it.
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::new(1_746_102_896, 999_999_999)),
+            "2025-05-01T12:34:56.999Z"
+        );
     }
 
     #[test]
-    fn every_day_of_four_centuries_follows_the_previous_one() {
-        let (mut year, mut month, mut day) = civil_from_days(-1);
-        assert_eq!((year, month, day), (1969, 12, 31));
-        for days in 0..146_097 {
-            let next = civil_from_days(days);
-            let is_leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-            let month_length = match month {
-                2 if is_leap => 29,
-                2 => 28,
-                4 | 6 | 9 | 11 => 30,
-                _ => 31,
-            };
-            let expected = if day < month_length {
-                (year, month, day + 1)
-            } else if month < 12 {
-                (year, month + 1, 1)
-            } else {
-                (year + 1, 1, 1)
-            };
-            assert_eq!(next, expected, "day {days}");
-            (year, month, day) = next;
-        }
+    fn a_clock_beyond_year_9999_is_clamped_not_a_panic() {
+        let far = UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+        assert!(rfc3339(far).starts_with("9999-12-"), "{}", rfc3339(far));
+        let long_ago = UNIX_EPOCH - Duration::from_secs(400_000_000_000);
+        assert!(
+            rfc3339(long_ago).starts_with("-009999-"),
+            "{}",
+            rfc3339(long_ago)
+        );
     }
 
     #[test]

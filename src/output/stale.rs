@@ -119,20 +119,10 @@ fn host_id() -> String {
     crate::scenario::hex(&digest[..6])
 }
 
+/// The machine's name as `gethostname` gives it (the `nodename` of `uname`).
 #[cfg(unix)]
 fn raw_host_name() -> Vec<u8> {
-    let mut buffer = [0u8; 256];
-    // SAFETY: the buffer is valid for its whole length; gethostname writes at most that many
-    // bytes.
-    let result = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
-    if result != 0 {
-        return Vec::new();
-    }
-    buffer
-        .iter()
-        .copied()
-        .take_while(|&byte| byte != 0)
-        .collect()
+    rustix::system::uname().nodename().to_bytes().to_vec()
 }
 
 #[cfg(not(unix))]
@@ -140,21 +130,15 @@ fn raw_host_name() -> Vec<u8> {
     Vec::new()
 }
 
-/// Takes an exclusive lock on `file` without waiting: true when taken, false when another
-/// process holds it.
+/// Takes an exclusive lock on `file` without waiting (`flock`): true when taken, false when
+/// another process holds it.
 #[cfg(unix)]
 fn try_lock(file: &File) -> io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: the descriptor is open for the duration of the call; flock only changes locks.
-    let result = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if result == 0 {
-        return Ok(true);
-    }
-    let error = io::Error::last_os_error();
-    if error.kind() == io::ErrorKind::WouldBlock {
-        Ok(false)
-    } else {
-        Err(error)
+    use rustix::fs::{FlockOperation, flock};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -164,14 +148,16 @@ fn try_lock(_file: &File) -> io::Result<bool> {
     Ok(true)
 }
 
+/// Whether process `pid` of this host exists (`kill(pid, 0)`, which sends nothing). Only a
+/// definite "no such process" counts as gone: a process of another user (`EPERM`), or a pid
+/// that is not one (0, or beyond `pid_t`), counts as alive, and its folders are left alone.
 #[cfg(unix)]
 fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
+    use rustix::process::{Pid, RawPid, test_kill_process};
+    let Some(pid) = RawPid::try_from(pid).ok().and_then(Pid::from_raw) else {
         return true;
     };
-    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-    let result = unsafe { libc::kill(pid, 0) };
-    result == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    test_kill_process(pid) != Err(rustix::io::Errno::SRCH)
 }
 
 #[cfg(not(unix))]
