@@ -241,25 +241,8 @@ fn swap_into_place(staging: &Path, destination: &Path) -> Result<(), OutputError
 
 #[cfg(target_os = "linux")]
 fn exchange(first: &Path, second: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let first = CString::new(first.as_os_str().as_bytes())?;
-    let second = CString::new(second.as_os_str().as_bytes())?;
-    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
-    let result = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            first.as_ptr(),
-            libc::AT_FDCWD,
-            second.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if result == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, first, CWD, second, RenameFlags::EXCHANGE).map_err(io::Error::from)
 }
 
 #[cfg(not(target_os = "linux"))]
