@@ -70,7 +70,8 @@ pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
         if layer == 0 {
             return normal_tail(rng, u);
         }
-        let below = ZIG_NORM_F[layer + 1] + (ZIG_NORM_F[layer] - ZIG_NORM_F[layer + 1]) * rng.random::<f64>();
+        let below = ZIG_NORM_F[layer + 1]
+            + (ZIG_NORM_F[layer] - ZIG_NORM_F[layer + 1]) * rng.random::<f64>();
         if below < math::exp(-x * x / 2.0) {
             return x;
         }

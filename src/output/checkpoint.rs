@@ -25,7 +25,7 @@ pub const INFO_FILE: &str = "checkpoint.json";
 pub const OUTCOMES_FILE: &str = "outcomes.csv";
 
 /// Bumped whenever the state file's layout changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The checkpoint folder of the results folder `destination`.
 pub fn folder_for(destination: &Path) -> PathBuf {

@@ -33,7 +33,7 @@ pub const SCENARIO_FILE: &str = "scenario.ron";
 pub const LAYOUT_FILE: &str = "layout.json";
 
 /// Bumped whenever a part's layout changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What a part is; two parts merge only if everything but `shard` and `items` agrees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -376,6 +376,25 @@ mod tests {
     }
 
     #[test]
+    fn a_share_clamped_at_one_reports_one_at_its_upper_quantiles() {
+        // Control and stability are clamped to [0, 1]: when most replications end at 1, the
+        // upper quantiles are 1, not a bin's representative 0.5% away (sketch.rs: 1 lies at the
+        // bottom of its bin, whose representative 1.005 the exact maximum clamps to 1).
+        let mut distribution = Distribution::default();
+        for index in 0..1000 {
+            distribution.add(if index % 2 == 0 {
+                1.0
+            } else {
+                0.3 + 0.0005 * f64::from(index)
+            });
+        }
+        let summary = distribution.summary();
+        assert_eq!(summary.quantiles[3..], [Some(1.0), Some(1.0)]);
+        assert_eq!(distribution.quantile(1.0), Some(1.0));
+        assert_eq!(distribution.quantile(0.0), Some(0.3005));
+    }
+
+    #[test]
     fn missing_values_are_not_counted() {
         let mut distribution = Distribution::default();
         distribution.add(f64::NAN);
