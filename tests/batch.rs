@@ -1039,3 +1039,49 @@ fn validate_recognises_an_experiment_after_a_block_comment() {
         stdout(&output)
     );
 }
+
+/// Points are values checked against the fields' ranges, so their number is bounded by the
+/// memory they hold until the batch ends (mostly a summary of each outcome), not by the
+/// base's numeric fields: 100,000 points of one base pass, 13 such bases do not, and the
+/// refusal comes before any point is expanded.
+#[test]
+fn the_memory_the_points_would_hold_bounds_an_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(data("base.ron")).unwrap();
+    let mut bases = Vec::new();
+    for index in 0..13 {
+        let name = format!("base_{index}.ron");
+        fs::write(
+            dir.path().join(&name),
+            base.replace("\"batch_base\"", &format!("\"base_{index}\"")),
+        )
+        .unwrap();
+        bases.push(format!("{name:?}"));
+    }
+    let experiment = |bases: &[String]| {
+        format!(
+            "Experiment(name: \"big\", scenarios: [{}], \
+             parameters: [(name: \"arms\", path: r#\"flows[\"arms\"].volume\"#, min: 0.0, max: 20.0)], \
+             design: LatinHypercube(points: 100000), runs: 1, seed: 1)\n",
+            bases.join(", ")
+        )
+    };
+    let one = write(dir.path(), "one.ron", &experiment(&bases[..1]));
+    let output = secsim(dir.path(), &["validate", &one]);
+    assert_success(&output);
+    assert!(
+        stdout(&output).contains("(experiment big, 100000 points of 1 runs)"),
+        "{}",
+        stdout(&output)
+    );
+    let all = write(dir.path(), "all.ron", &experiment(&bases));
+    let output = secsim(dir.path(), &["validate", &all]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains(
+            "design.points: 100000 points on each of 13 base scenarios, with 1 parameter and 4 outcomes, would hold about 1049 MiB"
+        ),
+        "{message}"
+    );
+}

@@ -20,6 +20,7 @@ use crate::output::files::CHARTS_FOLDER;
 use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::part::{self, PartInfo};
 use crate::output::{OutputError, StagedDir, results};
+use crate::scenario::Outcome;
 
 /// What a finished batch wrote.
 pub struct WrittenBatch {
@@ -124,19 +125,26 @@ fn run_points_into(
         runs: experiment.runs,
     };
     let first = points.start as usize;
-    let scenarios: Vec<_> = experiment.points[first..points.end as usize]
-        .iter()
-        .map(|point| point.scenario.clone())
+    let count = (points.end - points.start) as usize;
+    let mut summaries: PointSummaries = Vec::with_capacity(count);
+    // Outcomes of each base's points, for the tables' columns.
+    let base_outcomes: Vec<Vec<Outcome>> = (0..experiment.bases.len())
+        .map(|base| {
+            experiment
+                .base_scenario(base)
+                .map(|scenario| scenario.outcomes)
+                .unwrap_or_default()
+        })
         .collect();
-    let mut summaries: PointSummaries = Vec::with_capacity(scenarios.len());
     pool.install(|| {
         engine::run_points(
-            &scenarios,
+            count,
+            |offset| experiment.scenario(first + offset),
             &plan,
             |offset, result| -> Result<(), OutputError> {
                 let index = first + offset;
-                let point = &experiment.points[index];
-                summaries.push(tables.write_point(layout, index, point, &result)?);
+                let outcomes = &base_outcomes[experiment.points[index].base];
+                summaries.push(tables.write_point(layout, index, outcomes, &result)?);
                 progress((offset as u64 + 1) * plan.runs);
                 Ok(())
             },
@@ -152,23 +160,17 @@ fn check_budget(
     pool: &rayon::ThreadPool,
     options: RunOptions,
 ) -> Result<(), RunError> {
-    let Some(point) = experiment.points.get(points.start as usize) else {
+    if points.start >= experiment.points.len() as u64 {
         return Ok(());
-    };
+    }
+    let point = experiment.scenario(points.start as usize);
     let plan = RunPlan {
         seed: experiment.seed,
         runs: experiment.runs,
     };
     let threads = pool.current_num_threads();
     let count = points.end - points.start;
-    budget::check(
-        &point.scenario,
-        &plan,
-        count,
-        threads,
-        false,
-        options.max_hours,
-    )?;
+    budget::check(&point, &plan, count, threads, false, options.max_hours)?;
     Ok(())
 }
 

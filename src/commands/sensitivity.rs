@@ -55,7 +55,7 @@ pub fn execute(
             problems,
         }
     })?;
-    let total = design.points.len() as u64 * plan.runs;
+    let total = design.len() as u64 * plan.runs;
     if total > scenario::MAX_RUNS {
         anyhow::bail!(
             "{total} replications in all, over the limit of {}: lower --samples or --runs",
@@ -69,7 +69,7 @@ pub fn execute(
                 "{}: {} parameters, {} points x {} runs = {total} replications\n",
                 scenario.name,
                 design.factors.len(),
-                design.points.len(),
+                design.len(),
                 plan.runs
             ),
         );
@@ -157,7 +157,7 @@ pub fn sensitivity_to_folder(
         seed: plan.seed,
         runs: plan.runs,
     };
-    let points = design.points.len() as u64;
+    let points = design.len() as u64;
     let threads = pool.current_num_threads();
     budget::check(
         scenario,
@@ -174,12 +174,13 @@ pub fn sensitivity_to_folder(
         options.force,
     )?;
     let n_outcomes = scenario.outcomes.len();
-    let total = design.points.len() as u64 * plan.runs;
+    let total = design.len() as u64 * plan.runs;
     // means[outcome][point]
-    let mut means: Vec<Vec<f64>> = vec![Vec::with_capacity(design.points.len()); n_outcomes];
+    let mut means: Vec<Vec<f64>> = vec![Vec::with_capacity(design.len()); n_outcomes];
     pool.install(|| {
         engine::run_points(
-            &design.points,
+            design.len(),
+            |index| design.scenario(scenario, index),
             &run_plan,
             |index, result| -> Result<(), OutputError> {
                 for (outcome, distribution) in result.aggregate.outcomes.iter().enumerate() {
@@ -213,7 +214,7 @@ pub fn sensitivity_to_folder(
         inputs: vec![Input::scenario(provenance.first_input(), scenario)],
         seed: plan.seed,
         runs: plan.runs,
-        points: design.points.len() as u64,
+        points: design.len() as u64,
         threads: pool.current_num_threads(),
     };
     manifest::write(staged.path(), &contents, provenance)?;

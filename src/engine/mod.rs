@@ -537,26 +537,31 @@ pub struct PointResult {
 /// Design points run at once per worker thread before they are handed on.
 pub(crate) const POINTS_IN_FLIGHT_PER_THREAD: usize = 2;
 
-/// Runs `plan` for every scenario of `points` (the design points of an experiment, all with
+/// Runs `plan` for each of `count` scenarios (the design points of an experiment, all with
 /// the same seed, hence common random numbers), in parallel over points and over each point's
 /// blocks, and hands each point's results to `on_point` in point order. Each point's results are
-/// those [`run`] would give for it alone.
+/// those [`run`] would give for it alone. `scenario_of(index)` makes point `index`'s scenario
+/// when it is about to run and it is dropped once run, so that only the points in flight (a few
+/// per thread) are held, however many there are.
 pub fn run_points<E>(
-    points: &[Scenario],
+    count: usize,
+    scenario_of: impl Fn(usize) -> Scenario + Sync,
     plan: &RunPlan,
     mut on_point: impl FnMut(usize, PointResult) -> Result<(), E>,
 ) -> Result<(), E> {
     let wave = rayon::current_num_threads() * POINTS_IN_FLIGHT_PER_THREAD;
-    for first in (0..points.len()).step_by(wave.max(1)) {
-        let last = (first + wave).min(points.len());
-        let results: Vec<PointResult> = points[first..last]
-            .par_iter()
-            .map(|scenario| {
+    for first in (0..count).step_by(wave.max(1)) {
+        let last = (first + wave).min(count);
+        let results: Vec<PointResult> = (first..last)
+            .into_par_iter()
+            .map(|index| {
+                let scenario = scenario_of(index);
                 let mut blocks = Vec::new();
-                let collected = run_summarising(scenario, plan, Summaries::OutcomesOnly, |block| {
-                    blocks.push(block.clone());
-                    Ok::<(), std::convert::Infallible>(())
-                });
+                let collected =
+                    run_summarising(&scenario, plan, Summaries::OutcomesOnly, |block| {
+                        blocks.push(block.clone());
+                        Ok::<(), std::convert::Infallible>(())
+                    });
                 let aggregate = match collected {
                     Ok(aggregate) => aggregate,
                     Err(never) => match never {},

@@ -1,14 +1,15 @@
 //! A sensitivity analysis as a design: Sobol (Saltelli sampling, Saltelli 2010 first-order and
 //! Jansen total estimators, bootstrap 95% intervals) or Morris elementary effects over a
-//! scenario's `uncertain` parameters, each design point a validated scenario with every
-//! uncertain parameter fixed; and the indices from the points' mean outcomes. No I/O.
+//! scenario's `uncertain` parameters, each design point the scenario with every uncertain
+//! parameter fixed (overrides checked when the design is built, applied when the point runs);
+//! and the indices from the points' mean outcomes. No I/O.
 
-use super::file::fix_uncertain;
 use super::{
     DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_MORRIS_LEVELS, Factor, MorrisDesign, MorrisEffects,
     SaltelliDesign, SobolIndices, morris_design, morris_effects, saltelli_design, sobol_indices,
     values_at,
 };
+use crate::scenario::overrides::{Overrides, Target};
 use crate::scenario::{Problem, Scenario};
 
 /// Which analysis.
@@ -30,11 +31,12 @@ pub struct SensitivityPlan {
     pub seed: u64,
 }
 
-/// The design, expanded into one validated scenario per point.
+/// The design: the factors' values at each point, checked.
 pub struct SensitivityDesign {
     pub factors: Vec<Factor>,
     kind: DesignKind,
-    pub points: Vec<Scenario>,
+    /// Every uncertain parameter of the scenario, fixed.
+    overrides: Overrides,
     /// Factor values at each point.
     pub values: Vec<Vec<f64>>,
 }
@@ -90,29 +92,24 @@ pub fn design(
             (DesignKind::Morris(design), values)
         }
     };
-    let names: Vec<&str> = factors.iter().map(|factor| factor.name.as_str()).collect();
-    let mut points = Vec::with_capacity(values.len());
+    // Factors are the uncertain parameters, in order.
+    let overrides = Overrides::new(scenario, (0..k).map(Target::Uncertain).collect());
     for (index, point_values) in values.iter().enumerate() {
-        let fixed: Vec<(&str, f64)> = names
-            .iter()
-            .copied()
-            .zip(point_values.iter().copied())
-            .collect();
-        let scenario = fix_uncertain(&scenario.raw, &fixed).map_err(|problems| {
-            problems
+        let problems = overrides.check(scenario, point_values);
+        if !problems.is_empty() {
+            return Err(problems
                 .into_iter()
                 .map(|problem| Problem {
                     path: format!("points[{index}]: {}", problem.path),
                     message: problem.message,
                 })
-                .collect::<Vec<_>>()
-        })?;
-        points.push(scenario);
+                .collect());
+        }
     }
     Ok(SensitivityDesign {
         factors,
         kind,
-        points,
+        overrides,
         values,
     })
 }
@@ -126,6 +123,22 @@ pub enum OutcomeIndices {
 }
 
 impl SensitivityDesign {
+    /// Number of design points.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when the design has no points.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The scenario of point `index`, made now: `scenario` (the one the design was built
+    /// for) with every uncertain parameter fixed at the point's values.
+    pub fn scenario(&self, scenario: &Scenario, index: usize) -> Scenario {
+        self.overrides.apply(scenario, &self.values[index])
+    }
+
     /// The indices of each of `scenario`'s outcomes from `means[outcome][point]`, the points'
     /// mean outcomes; bootstrap intervals are seeded with `seed`.
     pub fn indices(

@@ -1,22 +1,34 @@
 //! Experiment files: base scenarios, the parameters to vary, a design, and replications per
-//! point. Validating one expands the design into its points, each a validated [`Scenario`], so
-//! that a bad value at any point is reported before anything runs.
+//! point. Loading one expands the design into its points and checks every point, so that a
+//! bad value at any point is reported before anything runs.
 //!
 //! A parameter is any numeric field, addressed by the field paths of error messages
 //! (`flows["us_intel_return"].volume`), or an uncertain parameter (`uncertain["x"]`), which is
 //! then fixed at the point's value in every replication. All points share the seed, so they
 //! share random numbers (common random numbers across the design).
+//!
+//! Each base scenario is validated once and each parameter resolved once to a numeric field or
+//! an uncertain parameter of it ([`crate::scenario::overrides`]): a point is then only its
+//! values, checked against the fields' valid ranges (and the checks across fields that involve
+//! them) when the experiment is loaded, and its [`Scenario`] is made when it runs
+//! ([`Experiment::scenario`]). A base where some parameter is neither (an integer field such as
+//! `horizon`, a number inside a distribution), or that is not valid on its own, is expanded the
+//! old way: each point's values are written into the base's text and the result validated
+//! whole, when the experiment is loaded and again when the point runs.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use super::design::{full_factorial, latin_hypercube, saltelli_design};
+use crate::scenario::overrides::{Overrides, TargetIndex};
 use crate::scenario::raw::{RawScenario, whole};
 use crate::scenario::validate::name_problem;
-use crate::scenario::variant::{set_fields, set_fields_at};
+use crate::scenario::variant::set_fields_at;
 use crate::scenario::{
-    Problem, Scenario, ScenarioError, parse_file, read_text, ron_options, syntax_error, validate,
+    Problem, Scenario, ScenarioError, hash_of, hex, parse_file, read_text, ron_options,
+    syntax_error, validate,
 };
 
 /// Most design points an experiment may have (per base scenario).
@@ -25,10 +37,27 @@ pub const MAX_POINTS: usize = 100_000;
 pub const MAX_BASES: usize = 100;
 /// Most parameters an experiment may vary.
 pub const MAX_PARAMETERS: usize = 100;
-/// Most numeric fields over all points (points x bases x each base's numeric fields): every
-/// point is checked and then held in memory as a whole validated scenario, about 300 bytes per
-/// numeric field (measured: 100,000 points of `tests/data/batch/base.ron` took 1.5 GB and 37 s
-/// to validate), so this bounds an experiment to about 600 MB and 15 s of checking.
+/// Memory a design point holds until its batch ends, measured with `/usr/bin/time -v` on
+/// `secsim batch --no-charts` of Latin hypercubes over `tests/data/batch/base.ron` with 1 run a
+/// point: 100,000 points of 3 parameters and 4 outcomes peak at 94 MB (40,000: 41 MB; about
+/// 0.87 KB a point), and with 36 more outcomes at 685 MB (about 170 bytes an outcome a point).
+/// Most of it is a summary of each outcome, kept for the charts; then the values, held by the
+/// point and by the tables' layout. (When every point was held as a whole validated scenario,
+/// a point of that base took 29 KB: 40,000 points peaked at 1.16 GB.)
+const POINT_BYTES: u64 = 150;
+const POINT_BYTES_PER_PARAMETER: u64 = 16;
+const POINT_BYTES_PER_OUTCOME: u64 = 170;
+/// Most memory (estimated from the figures above) the points of an experiment may hold: about
+/// what the former limit of 2,000,000 numeric fields over all points allowed in practice (1.16 GB
+/// at its edge), now reached at 1,000,000 points of a few outcomes (100,000 points of
+/// `base.ron`'s 4 outcomes take about 90 MB).
+pub const MAX_POINTS_MEMORY_BYTES: u64 = 1 << 30;
+/// Most numeric fields over the points of bases whose points are rebuilt (points x each such
+/// base's numeric fields): each of those points is validated whole, once when the experiment is
+/// loaded and again when it runs, at about 5 microseconds a numeric field (40,000 points of
+/// `base.ron`'s 50 fields took about 10 s to check), so this bounds the checking to about 10 s
+/// each time. Points of other bases are values checked against their fields' ranges, which
+/// takes well under a microsecond, and are bounded by [`MAX_POINTS_MEMORY_BYTES`] instead.
 pub const MAX_POINT_FIELDS: usize = 2_000_000;
 /// Most points whose problems are listed when points fail validation.
 const MAX_POINT_PROBLEMS: usize = 20;
@@ -87,14 +116,39 @@ pub enum RawDesign {
     },
 }
 
-/// One design point, ready to run.
+/// One design point: a base scenario and the values of the varied parameters. Its scenario is
+/// made when it runs ([`Experiment::scenario`]).
 #[derive(Debug, Clone)]
 pub struct Point {
-    /// Name of the base scenario the point modifies.
-    pub base: String,
+    /// Index into [`Experiment::bases`].
+    pub base: usize,
     /// The varied parameters' values, in parameter order.
     pub values: Vec<f64>,
-    pub scenario: Scenario,
+}
+
+/// A base scenario of an experiment.
+#[derive(Debug, Clone)]
+pub struct Base {
+    /// The scenario's `name`.
+    pub name: String,
+    /// Its hash (SHA-256 of its canonical text, as a scenario's hash).
+    pub hash: String,
+    /// Its number of outcomes.
+    pub outcomes: usize,
+    expansion: Expansion,
+}
+
+/// How a base's points become scenarios.
+#[derive(Debug, Clone)]
+enum Expansion {
+    /// Validated once; every parameter is a numeric field or an uncertain parameter of it.
+    Overrides {
+        scenario: Box<Scenario>,
+        overrides: Overrides,
+    },
+    /// Some parameter is neither, or the base is not valid on its own: each point is the base
+    /// with the point's values written into its text, validated whole.
+    Rebuilt { raw: Box<RawScenario> },
 }
 
 /// A validated experiment.
@@ -106,9 +160,70 @@ pub struct Experiment {
     pub seed: u64,
     /// Parameter names, in order (column names of the outputs).
     pub parameters: Vec<String>,
+    /// Parameter field paths, in parameter order.
+    pub paths: Vec<String>,
     /// True when there are several base scenarios: outputs then carry a `scenario` column.
     pub several_bases: bool,
+    pub bases: Vec<Base>,
+    /// Every base's points, the first base's first, each base's in design order.
     pub points: Vec<Point>,
+}
+
+impl Experiment {
+    /// The scenario of point `index`, made now: its base with the point's values in place.
+    pub fn scenario(&self, index: usize) -> Scenario {
+        let point = &self.points[index];
+        match &self.bases[point.base].expansion {
+            Expansion::Overrides {
+                scenario,
+                overrides,
+            } => overrides.apply(scenario, &point.values),
+            // Every point was rebuilt and validated like this when the experiment was loaded,
+            // and the same edits of the same base give the same scenario.
+            Expansion::Rebuilt { raw } => match rebuild(raw, &self.paths, &point.values) {
+                Ok(Ok(scenario)) => scenario,
+                _ => unreachable!("point {index} was checked when the experiment was loaded"),
+            },
+        }
+    }
+
+    /// The scenario of base `base`'s first point, if it has points: all points of a base share
+    /// its outcomes and series (a parameter is a number, which names nothing).
+    pub fn base_scenario(&self, base: usize) -> Option<Scenario> {
+        // Points come base by base.
+        let first = self.points.partition_point(|point| point.base < base);
+        let point = self.points.get(first)?;
+        (point.base == base).then(|| self.scenario(first))
+    }
+
+    /// The experiment's hash: SHA-256, as lowercase hex, of the text with a line
+    /// `base <hash>` per base scenario (its scenario hash), then a line `parameter <path>` per
+    /// parameter (the path quoted and escaped as a Rust string), then a line
+    /// `point <base index> <value> ...` per point, in point order, with the values in Rust's
+    /// shortest round-trip form (as in `experiments.csv`). The bases, the paths and the values
+    /// determine every point's scenario, so the hash changes exactly when some point's
+    /// scenario (or the design's order) does.
+    pub fn hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for base in &self.bases {
+            hasher.update(format!("base {}\n", base.hash).as_bytes());
+        }
+        for path in &self.paths {
+            hasher.update(format!("parameter {path:?}\n").as_bytes());
+        }
+        let mut line = String::new();
+        for point in &self.points {
+            use std::fmt::Write as _;
+            line.clear();
+            let _ = write!(line, "point {}", point.base);
+            for value in &point.values {
+                let _ = write!(line, " {value}");
+            }
+            line.push('\n');
+            hasher.update(line.as_bytes());
+        }
+        hex(&hasher.finalize())
+    }
 }
 
 /// Whether a file's text is an experiment (`Experiment(...)`) rather than a scenario: its first
@@ -155,24 +270,23 @@ fn edit_for(path: &str, value: f64) -> (String, String) {
     }
 }
 
-/// `raw` with each named uncertain parameter fixed at its value in every replication, validated.
-pub fn fix_uncertain(raw: &RawScenario, values: &[(&str, f64)]) -> Result<Scenario, Vec<Problem>> {
-    let edits: Vec<(String, String)> = values
+/// `raw` with each parameter (path, in `paths`) set to its value in `values`, validated whole;
+/// the outer error is a path that does not fit the base, with the index of its parameter.
+fn rebuild(
+    raw: &RawScenario,
+    paths: &[String],
+    values: &[f64],
+) -> Result<Result<Scenario, Vec<Problem>>, (usize, String)> {
+    let edits: Vec<(String, String)> = paths
         .iter()
-        .map(|(name, value)| edit_for(&format!("uncertain[{name:?}]"), *value))
+        .zip(values)
+        .map(|(path, &value)| edit_for(path, value))
         .collect();
     let borrowed: Vec<(&str, &str)> = edits
         .iter()
         .map(|(path, value)| (path.as_str(), value.as_str()))
         .collect();
-    set_fields(raw.clone(), &borrowed)
-        .map_err(|message| {
-            vec![Problem {
-                path: "uncertain".to_owned(),
-                message,
-            }]
-        })
-        .and_then(validate)
+    set_fields_at(raw.clone(), &borrowed).map(validate)
 }
 
 /// Reads, parses and validates an experiment file, expanding its design into points.
@@ -404,49 +518,101 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
             });
         }
     }
-    // Every point is held as a whole validated scenario: bound the memory that takes.
-    let fields: usize = bases
+    let paths: Vec<String> = raw
+        .parameters
         .iter()
-        .filter_map(|(_, base)| validate(base.clone()).ok())
-        .map(|scenario| scenario.slots.len())
-        .sum();
-    if unit_points.len().saturating_mul(fields) > MAX_POINT_FIELDS {
+        .map(|parameter| parameter.path.clone())
+        .collect();
+    let expanded: Vec<(PathBuf, Base, usize)> = bases
+        .into_iter()
+        .map(|(base_file, base)| {
+            let (expansion, fields) = expansion_of(base.clone(), &paths);
+            let base = Base {
+                name: base.name.clone(),
+                hash: hash_of(&base),
+                outcomes: base.outcomes.len(),
+                expansion,
+            };
+            (base_file, base, fields)
+        })
+        .collect();
+    let outcomes: Vec<usize> = expanded.iter().map(|(_, base, _)| base.outcomes).collect();
+    if let Some(message) = points_memory_problem(unit_points.len(), k, &outcomes) {
+        problems.push(Problem {
+            path: design_path.into(),
+            message,
+        });
+    }
+    // Points of a rebuilt base are each validated whole, when loaded and when run.
+    let rebuilt: Vec<&(PathBuf, Base, usize)> = expanded
+        .iter()
+        .filter(|(_, base, _)| matches!(base.expansion, Expansion::Rebuilt { .. }))
+        .collect();
+    let rebuilt_fields: usize = rebuilt.iter().map(|(_, _, fields)| fields).sum();
+    if unit_points.len().saturating_mul(rebuilt_fields) > MAX_POINT_FIELDS {
         problems.push(Problem {
             path: design_path.into(),
             message: format!(
-                "{} points x {fields} numeric fields{} = {} fields to check and hold in memory, over the limit of {MAX_POINT_FIELDS}: use fewer points",
+                "{} points x {rebuilt_fields} numeric fields{} = {} fields to check, over the limit of {MAX_POINT_FIELDS}: some parameter is not a numeric field or uncertain parameter of the base (such as horizon, or a number inside a distribution), so each point is validated whole; use fewer points",
                 unit_points.len(),
-                if bases.len() == 1 {
+                if expanded.len() == 1 {
                     " each".to_owned()
                 } else {
-                    format!(" over the {} base scenarios", bases.len())
+                    format!(
+                        " over the {} base scenarios validated point by point",
+                        rebuilt.len()
+                    )
                 },
-                unit_points.len().saturating_mul(fields)
+                unit_points.len().saturating_mul(rebuilt_fields)
             ),
         });
     }
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let mut points = Vec::with_capacity(unit_points.len() * bases.len());
+    let mut points = Vec::with_capacity(unit_points.len() * expanded.len());
     let mut point_problems = Vec::new();
     let mut failed_points = 0;
-    'bases: for (base_file, base) in &bases {
+    'bases: for (base_index, (base_file, base, _)) in expanded.iter().enumerate() {
         for values in &unit_points {
             let point_index = points.len() + failed_points;
-            let edits: Vec<(String, String)> = raw
-                .parameters
-                .iter()
-                .zip(values)
-                .map(|(parameter, &value)| edit_for(&parameter.path, value))
-                .collect();
-            let borrowed: Vec<(&str, &str)> = edits
-                .iter()
-                .map(|(path, value)| (path.as_str(), value.as_str()))
-                .collect();
+            let found = match &base.expansion {
+                Expansion::Overrides {
+                    scenario,
+                    overrides,
+                } => overrides.check(scenario, values),
+                // A path that does not fit the base fails at every point alike: report it
+                // once, at the parameter.
+                Expansion::Rebuilt { raw: base_raw } => match rebuild(base_raw, &paths, values) {
+                    Ok(Ok(_)) => Vec::new(),
+                    Ok(Err(problems)) => problems,
+                    Err((index, message)) => {
+                        return Err(invalid(vec![Problem {
+                            path: format!("parameters[{index}].path"),
+                            message: format!(
+                                "{:?} in {}: {message}",
+                                raw.parameters[index].path,
+                                base_file.display()
+                            ),
+                        }]));
+                    }
+                },
+            };
+            if found.is_empty() {
+                points.push(Point {
+                    base: base_index,
+                    values: values.clone(),
+                });
+                continue;
+            }
+            failed_points += 1;
+            if failed_points > MAX_POINT_PROBLEMS {
+                // Checking every remaining point could take minutes: stop here.
+                break 'bases;
+            }
             let label = format!(
                 "points[{point_index}] ({}{})",
-                if bases.len() > 1 {
+                if expanded.len() > 1 {
                     format!("{}, ", base.name)
                 } else {
                     String::new()
@@ -458,36 +624,10 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            // A path that does not fit the base fails at every point alike: report it once,
-            // at the parameter.
-            let edited = set_fields_at(base.clone(), &borrowed).map_err(|(index, message)| {
-                invalid(vec![Problem {
-                    path: format!("parameters[{index}].path"),
-                    message: format!(
-                        "{:?} in {}: {message}",
-                        raw.parameters[index].path,
-                        base_file.display()
-                    ),
-                }])
-            })?;
-            match validate(edited) {
-                Ok(scenario) => points.push(Point {
-                    base: base.name.clone(),
-                    values: values.clone(),
-                    scenario,
-                }),
-                Err(problems) => {
-                    failed_points += 1;
-                    if failed_points > MAX_POINT_PROBLEMS {
-                        // Checking every remaining point could take minutes: stop here.
-                        break 'bases;
-                    }
-                    point_problems.extend(problems.into_iter().map(|problem| Problem {
-                        path: format!("{label}: {}", problem.path),
-                        message: problem.message,
-                    }));
-                }
-            }
+            point_problems.extend(found.into_iter().map(|problem| Problem {
+                path: format!("{label}: {}", problem.path),
+                message: problem.message,
+            }));
         }
     }
     if failed_points > 0 {
@@ -507,9 +647,78 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
         runs: raw.runs,
         seed: raw.seed,
         parameters: names,
-        several_bases: bases.len() > 1,
+        paths,
+        several_bases: expanded.len() > 1,
+        bases: expanded.into_iter().map(|(_, base, _)| base).collect(),
         points,
     })
+}
+
+/// How `base`'s points are made for the parameters at `paths`, and its number of numeric
+/// fields (0 when it is not valid on its own).
+fn expansion_of(base: RawScenario, paths: &[String]) -> (Expansion, usize) {
+    let Ok(scenario) = validate(base.clone()) else {
+        return (
+            Expansion::Rebuilt {
+                raw: Box::new(base),
+            },
+            0,
+        );
+    };
+    let fields = scenario.slots.len();
+    let targets: Option<Vec<_>> = {
+        let index = TargetIndex::new(&scenario);
+        paths.iter().map(|path| index.resolve(path)).collect()
+    };
+    let expansion = match targets {
+        Some(targets) => Expansion::Overrides {
+            overrides: Overrides::new(&scenario, targets),
+            scenario: Box::new(scenario),
+        },
+        None => Expansion::Rebuilt {
+            raw: Box::new(base),
+        },
+    };
+    (expansion, fields)
+}
+
+/// Why `points` design points of `parameters` parameters on each of the bases with `outcomes`
+/// outcomes would hold too much memory, if they would.
+fn points_memory_problem(points: usize, parameters: usize, outcomes: &[usize]) -> Option<String> {
+    let per_base = |outcomes: usize| {
+        POINT_BYTES
+            + POINT_BYTES_PER_PARAMETER * parameters as u64
+            + POINT_BYTES_PER_OUTCOME * outcomes as u64
+    };
+    let bytes = outcomes.iter().fold(0u64, |total, &outcomes| {
+        total.saturating_add((points as u64).saturating_mul(per_base(outcomes)))
+    });
+    if bytes <= MAX_POINTS_MEMORY_BYTES {
+        return None;
+    }
+    let (fewest, most) = (
+        outcomes.iter().min().copied().unwrap_or(0),
+        outcomes.iter().max().copied().unwrap_or(0),
+    );
+    let bases = if outcomes.len() == 1 {
+        String::new()
+    } else {
+        format!(" on each of {} base scenarios", outcomes.len())
+    };
+    let outcome_count = if fewest == most {
+        format!("{most}")
+    } else {
+        format!("{fewest} to {most}")
+    };
+    let mib = |bytes: u64| bytes.div_ceil(1 << 20);
+    let plural = |count: usize| if count == 1 { "" } else { "s" };
+    Some(format!(
+        "{points} points{bases}, with {parameters} parameter{} and {outcome_count} outcome{}, would hold about {} MiB until the batch ends (a summary of each outcome at each point), over the limit of {} MiB: use fewer points",
+        plural(parameters),
+        plural(most),
+        mib(bytes),
+        mib(MAX_POINTS_MEMORY_BYTES)
+    ))
 }
 
 /// Unit coordinates to parameter values, each parameter uniform over its [min, max].
@@ -543,5 +752,104 @@ mod tests {
         assert!(is_experiment("/* a */ Experiment ("));
         assert!(!is_experiment("Experimental(name: \"x\")"));
         assert!(!is_experiment("Scenario(name: \"Experiment\")"));
+    }
+
+    fn batch_data(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/batch")
+            .join(name)
+    }
+
+    /// `expected` with the text and hash of `found`, which a point made by overrides keeps from
+    /// its base, both written out with every field.
+    fn aligned(found: &Scenario, expected: &Scenario) -> (String, String) {
+        let mut expected = expected.clone();
+        expected.raw = found.raw.clone();
+        expected.hash = found.hash.clone();
+        (format!("{found:?}"), format!("{expected:?}"))
+    }
+
+    #[test]
+    fn points_made_by_overrides_are_the_points_rebuilt_from_text() {
+        for file in ["lhs.ron", "grid.ron", "saltelli.ron", "two_bases.ron"] {
+            let experiment = load_experiment(&batch_data(file)).unwrap();
+            let text = read_text(&batch_data(file)).unwrap();
+            let raw: RawExperiment = ron_options().from_str(&text).unwrap();
+            for base in &experiment.bases {
+                assert!(
+                    matches!(base.expansion, Expansion::Overrides { .. }),
+                    "{file}: {}",
+                    base.name
+                );
+            }
+            for (index, point) in experiment.points.iter().enumerate() {
+                let base_raw = parse_file(&batch_data(&raw.scenarios[point.base])).unwrap();
+                let rebuilt = rebuild(&base_raw, &experiment.paths, &point.values)
+                    .unwrap()
+                    .unwrap();
+                let (found, expected) = aligned(&experiment.scenario(index), &rebuilt);
+                assert!(found == expected, "{file}, point {index}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_parameter_that_is_not_a_numeric_field_rebuilds_its_base() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("horizon.ron");
+        std::fs::write(
+            &file,
+            format!(
+                "Experiment(name: \"h\", scenarios: [{:?}], parameters: [(path: \"horizon\", values: [9, 12]), (path: r#\"flows[\"arms\"].volume\"#, values: [1.0])], design: Grid, runs: 1, seed: 1)",
+                batch_data("base.ron")
+            ),
+        )
+        .unwrap();
+        let experiment = load_experiment(&file).unwrap();
+        assert!(matches!(
+            experiment.bases[0].expansion,
+            Expansion::Rebuilt { .. }
+        ));
+        let horizons: Vec<usize> = (0..2)
+            .map(|index| experiment.scenario(index).horizon_months)
+            .collect();
+        assert_eq!(horizons, [9, 12]);
+    }
+
+    #[test]
+    fn the_hash_covers_bases_paths_and_values() {
+        let experiment = load_experiment(&batch_data("grid.ron")).unwrap();
+        let mut text = format!("base {}\n", experiment.bases[0].hash);
+        for path in &experiment.paths {
+            text.push_str(&format!("parameter {path:?}\n"));
+        }
+        for point in &experiment.points {
+            text.push_str(&format!("point {}", point.base));
+            for value in &point.values {
+                text.push_str(&format!(" {value}"));
+            }
+            text.push('\n');
+        }
+        assert_eq!(experiment.hash(), hex(&Sha256::digest(text.as_bytes())));
+        let mut changed = experiment.clone();
+        changed.points[3].values[0] += 1.0;
+        assert_ne!(changed.hash(), experiment.hash());
+    }
+
+    #[test]
+    fn the_memory_points_hold_is_bounded() {
+        // base.ron: 4 outcomes, about 0.9 KB a point.
+        assert_eq!(points_memory_problem(MAX_POINTS, 3, &[4]), None);
+        assert_eq!(points_memory_problem(MAX_POINTS, 3, &[4; 10]), None);
+        let message = points_memory_problem(MAX_POINTS, 3, &[4, 40, 23, 9, 9, 7, 6, 40])
+            .expect("over the limit");
+        assert!(
+            message.starts_with(
+                "100000 points on each of 8 base scenarios, with 3 parameters and 4 to 40 outcomes, would hold about"
+            ),
+            "{message}"
+        );
+        assert!(message.ends_with("over the limit of 1024 MiB: use fewer points"));
+        assert!(points_memory_problem(MAX_POINTS, MAX_PARAMETERS, &[0; MAX_BASES]).is_some());
     }
 }

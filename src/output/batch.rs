@@ -9,12 +9,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::PointResult;
-use crate::experiment::file::{Experiment, Point};
+use crate::experiment::file::Experiment;
 use crate::output::charts::scatter::{ScatterChart, ScatterPoint, ScatterSeries};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
 use crate::output::figures::{caption, outcome_unit};
-use crate::output::manifest::Input;
 use crate::output::{OutputError, format_number};
+use crate::scenario::Outcome;
 use crate::stats::Summary;
 
 /// File names inside a batch folder.
@@ -35,7 +35,7 @@ pub struct Layout {
     pub units: Vec<String>,
     /// Per point: its base scenario and its parameter values.
     pub points: Vec<(String, Vec<f64>)>,
-    /// The experiment's hash for manifest.json (see [`Input::experiment`]).
+    /// The experiment's hash for manifest.json ([`Experiment::hash`]).
     pub hash: String,
 }
 
@@ -44,11 +44,14 @@ impl Layout {
     pub fn of(experiment: &Experiment) -> Layout {
         let mut outcomes: Vec<String> = Vec::new();
         let mut units: Vec<String> = Vec::new();
-        for point in &experiment.points {
-            for outcome in &point.scenario.outcomes {
+        // In point order: every point of a base has the base's outcomes.
+        for scenario in
+            (0..experiment.bases.len()).filter_map(|base| experiment.base_scenario(base))
+        {
+            for outcome in &scenario.outcomes {
                 if !outcomes.contains(&outcome.name) {
                     outcomes.push(outcome.name.clone());
-                    units.push(outcome_unit(&point.scenario, &outcome.kind));
+                    units.push(outcome_unit(&scenario, &outcome.kind));
                 }
             }
         }
@@ -63,9 +66,14 @@ impl Layout {
             points: experiment
                 .points
                 .iter()
-                .map(|point| (point.base.clone(), point.values.clone()))
+                .map(|point| {
+                    (
+                        experiment.bases[point.base].name.clone(),
+                        point.values.clone(),
+                    )
+                })
                 .collect(),
-            hash: Input::experiment(None, experiment).hash,
+            hash: experiment.hash(),
         }
     }
 
@@ -119,27 +127,27 @@ impl Tables {
     }
 
     /// Writes point `index`'s row of `experiments.csv` and its replications' rows of
-    /// `runs.csv`; returns its summaries in [`Layout::outcomes`] order.
+    /// `runs.csv`, from its results and its scenario's outcomes; returns its summaries in
+    /// [`Layout::outcomes`] order.
     pub fn write_point(
         &mut self,
         layout: &Layout,
         index: usize,
-        point: &Point,
+        point_outcomes: &[Outcome],
         result: &PointResult,
     ) -> Result<Vec<Option<Summary>>, OutputError> {
+        let (base, values) = &layout.points[index];
         let mut leading: Vec<String> = Vec::new();
         if layout.several_bases {
-            leading.push(point.base.clone());
+            leading.push(base.clone());
         }
-        leading.extend(point.values.iter().map(|value| value.to_string()));
+        leading.extend(values.iter().map(|value| value.to_string()));
         // Column of each output outcome in this point's own outcome list.
         let columns: Vec<Option<usize>> = layout
             .outcomes
             .iter()
             .map(|name| {
-                point
-                    .scenario
-                    .outcomes
+                point_outcomes
                     .iter()
                     .position(|outcome| &outcome.name == name)
             })

@@ -12,10 +12,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::experiment::file::Experiment;
-use crate::output::{OutputError, hex};
+use crate::output::OutputError;
 use crate::scenario::Scenario;
 
 /// File name of the manifest in every output folder.
@@ -65,9 +64,9 @@ pub struct Input {
     pub file: Option<PathBuf>,
     /// The scenario's or experiment's `name`.
     pub name: String,
-    /// A scenario's hash (SHA-256 of its canonical text), or for an experiment the SHA-256 of
-    /// its design points' scenario hashes, one per line in point order: it changes exactly when
-    /// some point's scenario does.
+    /// A scenario's hash (SHA-256 of its canonical text), or an experiment's
+    /// ([`Experiment::hash`]: from its base scenarios' hashes, its parameters' paths and its
+    /// points' values), which changes exactly when some point's scenario does.
     pub hash: String,
 }
 
@@ -84,16 +83,11 @@ impl Input {
 
     /// An experiment input.
     pub fn experiment(file: Option<&Path>, experiment: &Experiment) -> Input {
-        let mut hasher = Sha256::new();
-        for point in &experiment.points {
-            hasher.update(point.scenario.hash.as_bytes());
-            hasher.update(b"\n");
-        }
         Input {
             kind: "experiment",
             file: file.map(Path::to_path_buf),
             name: experiment.name.clone(),
-            hash: hex(&hasher.finalize()),
+            hash: experiment.hash(),
         }
     }
 }

@@ -193,7 +193,7 @@ pub fn charts(
                     plan.seed,
                     &format!(
                         "{} design points of {} runs each, on each point's mean outcome.",
-                        design.points.len(),
+                        design.len(),
                         plan.runs
                     ),
                 ),

@@ -4,6 +4,7 @@
 //! finite and in range, and every uncertain parameter's support lies inside the range of each
 //! field it stands in. Everything downstream takes `&Scenario` and never re-checks.
 
+pub mod overrides;
 pub mod raw;
 pub(crate) mod validate;
 pub mod variant;
@@ -413,6 +414,37 @@ pub struct Scenario {
     pub outcomes: Vec<Outcome>,
     /// Per-actor monthly series the model records, in output order.
     pub series: Vec<Series>,
+    /// The checks validation made across several numeric fields, in the order it made them.
+    pub cross_checks: Vec<CrossCheck>,
+}
+
+/// A check validation makes across several numeric fields, kept so that a design point that
+/// changes one of them is checked again ([`overrides`]) as validating it whole would.
+#[derive(Debug, Clone)]
+pub struct CrossCheck {
+    /// How many slots were registered when validation made the check: where its problem comes
+    /// among the fields' own problems.
+    pub position: usize,
+    /// Field path of the problem.
+    pub path: String,
+    pub rule: CrossRule,
+}
+
+/// What a [`CrossCheck`] requires.
+#[derive(Debug, Clone)]
+pub enum CrossRule {
+    /// `later` is greater than `earlier` (or equal, when `allow_equal`) whatever their
+    /// uncertain parameters draw: a group's strength below its ceiling, a flow's start before
+    /// its end, a trigger's window not ending before it starts. `what` states the rule.
+    Ordered {
+        earlier: Slot,
+        later: Slot,
+        allow_equal: bool,
+        what: &'static str,
+    },
+    /// Not every one of a group's area weights is a literal 0 (a weight read from an uncertain
+    /// parameter counts as positive).
+    SomeWeightPositive { weights: Vec<Slot> },
 }
 
 /// Slots of the global model coefficients.

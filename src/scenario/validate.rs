@@ -7,9 +7,9 @@ use super::raw::{
     RawScenario, RawTrigger,
 };
 use super::{
-    ActorRef, Distribution, Effect, Event, Flow, Group, Metric, ModelSlots, Outcome, OutcomeKind,
-    PressureLink, Problem, Scenario, Series, Slot, Slots, Source, State, Trigger, Uncertain,
-    YearMonth, stream_key,
+    ActorRef, CrossCheck, CrossRule, Distribution, Effect, Event, Flow, Group, Metric, ModelSlots,
+    Outcome, OutcomeKind, PressureLink, Problem, Scenario, Series, Slot, Slots, Source, State,
+    Trigger, Uncertain, YearMonth, stream_key,
 };
 
 /// Longest horizon a scenario may ask for, in months (50 years).
@@ -72,6 +72,8 @@ struct Checker {
     /// Support of each uncertain parameter's distribution.
     uncertain_support: HashMap<String, (usize, f64, f64)>,
     horizon: u32,
+    /// Checks across several numeric fields, for design points to repeat (`overrides`).
+    cross_checks: Vec<CrossCheck>,
 }
 
 /// Names of actors by kind, resolved once.
@@ -94,7 +96,7 @@ impl ActorIndex {
 
 /// A name in quotes, as it appears in paths and messages. A name too long to be valid (it is
 /// reported as such) is cut short, so that one absurd name cannot fill the screen.
-fn quoted(name: &str) -> String {
+pub(crate) fn quoted(name: &str) -> String {
     if name.chars().count() > MAX_NAME_CHARS {
         let start: String = name.chars().take(40).collect();
         format!("{:?}...", start)
@@ -249,6 +251,7 @@ impl Checker {
             uncertain,
             outcomes,
             series,
+            cross_checks: std::mem::take(&mut self.cross_checks),
         }
     }
 
@@ -310,30 +313,46 @@ impl Checker {
     /// Reports `path` unless `later` is certainly greater than `earlier` (or at least equal,
     /// when `allow_equal`), whatever their uncertain parameters draw.
     fn ordered(&mut self, path: String, earlier: &Num, later: &Num, allow_equal: bool, what: &str) {
-        let (Some((_, earlier_high)), Some((later_low, _))) =
+        let (Some((earlier_low, earlier_high)), Some((later_low, later_high))) =
             (self.bounds(earlier), self.bounds(later))
         else {
             return;
         };
-        let violated = if allow_equal {
-            later_low < earlier_high
-        } else {
-            later_low <= earlier_high
+        let earlier = Bounds {
+            low: earlier_low,
+            high: earlier_high,
+            literal: matches!(earlier, Num::Literal(_)),
         };
-        if violated {
-            let can = if matches!((earlier, later), (Num::Literal(_), Num::Literal(_))) {
-                "is"
-            } else {
-                "can be"
-            };
-            self.problem(
-                path,
-                format!(
-                    "{what}: {later_low} {can} {} {earlier_high}",
-                    if allow_equal { "before" } else { "at or below" }
-                ),
-            );
+        let later = Bounds {
+            low: later_low,
+            high: later_high,
+            literal: matches!(later, Num::Literal(_)),
+        };
+        if let Some(message) = order_problem(earlier, later, allow_equal, what) {
+            self.problem(path, message);
         }
+    }
+
+    /// Records an [`order_problem`] check between two registered slots, made when `position`
+    /// slots had been registered, for design points that change either slot.
+    fn record_order(
+        &mut self,
+        position: usize,
+        path: String,
+        (earlier, later): (Slot, Slot),
+        allow_equal: bool,
+        what: &'static str,
+    ) {
+        self.cross_checks.push(CrossCheck {
+            position,
+            path,
+            rule: CrossRule::Ordered {
+                earlier,
+                later,
+                allow_equal,
+                what,
+            },
+        });
     }
 
     /// Registers a numeric field and checks it against its range.
@@ -347,27 +366,17 @@ impl Checker {
     ) -> Slot {
         let source = match value {
             Num::Literal(literal) => {
-                if !literal.is_finite() {
-                    self.problem(&path, format!("{literal} is not a finite number"));
-                } else if !valid.contains(*literal) {
-                    self.problem(
-                        &path,
-                        format!("{literal} is outside the valid range {}", valid.describe()),
-                    );
+                if let Some(message) = literal_problem(*literal, (valid.min, valid.max)) {
+                    self.problem(&path, message);
                 }
                 Source::Literal(*literal)
             }
             Num::Param(name) => match self.uncertain_support.get(name) {
                 Some(&(index, low, high)) => {
-                    if low < valid.min || high > valid.max {
-                        self.problem(
-                            &path,
-                            format!(
-                                "uncertain parameter {} can take values in {low}..={high}, outside the valid range {} (bound its distribution)",
-                                quoted(name),
-                                valid.describe()
-                            ),
-                        );
+                    if let Some(message) =
+                        support_problem(name, (low, high), (valid.min, valid.max))
+                    {
+                        self.problem(&path, message);
                     }
                     Source::Param(index)
                 }
@@ -849,11 +858,13 @@ impl Checker {
                 );
             }
             let mut area_slots = Vec::new();
+            let mut weight_slots = Vec::with_capacity(areas.len());
             for (position, area) in areas.iter().enumerate() {
                 let area_path = format!("{path}.areas[{position}]");
                 let state = self.state_ref(format!("{area_path}.state"), &area.state, index);
                 let weight =
                     self.fixed(format!("{area_path}.weight"), &area.weight, range(0.0, 1e6));
+                weight_slots.push(weight);
                 if let Some(state) = state {
                     if area_slots.iter().any(|&(existing, _)| existing == state) {
                         self.problem(
@@ -865,27 +876,41 @@ impl Checker {
                     }
                 }
             }
-            if !areas.is_empty() && areas.iter().all(|area| area.weight == Num::Literal(0.0)) {
-                self.problem(
-                    format!("{path}.areas"),
-                    "all weights are 0: at least one must be positive",
-                );
+            if !areas.is_empty() {
+                if areas.iter().all(|area| area.weight == Num::Literal(0.0)) {
+                    self.problem(format!("{path}.areas"), ALL_WEIGHTS_ZERO);
+                }
+                self.cross_checks.push(CrossCheck {
+                    position: self.slots.len(),
+                    path: format!("{path}.areas"),
+                    rule: CrossRule::SomeWeightPositive {
+                        weights: weight_slots,
+                    },
+                });
             }
-            self.ordered(
+            let position = self.slots.len();
+            let what = "the ceiling must be greater than the initial strength in fighters";
+            self.ordered(format!("{path}.ceiling"), strength, ceiling, false, what);
+            let strength = self.fixed(format!("{path}.strength"), strength, range(0.0, 1e7));
+            let recruitment = self.param(format!("{path}.recruitment"), recruitment, SHARE);
+            let attrition = self.param(format!("{path}.attrition"), attrition, SHARE);
+            let lethality = self.param(format!("{path}.lethality"), lethality, range(0.0, 1000.0));
+            let ceiling = self.param(format!("{path}.ceiling"), ceiling, range(1.0, 1e8));
+            self.record_order(
+                position,
                 format!("{path}.ceiling"),
-                strength,
-                ceiling,
+                (strength, ceiling),
                 false,
-                "the ceiling must be greater than the initial strength in fighters",
+                what,
             );
             groups.push(Group {
                 name: name.clone(),
-                strength: self.fixed(format!("{path}.strength"), strength, range(0.0, 1e7)),
+                strength,
                 areas: area_slots,
-                recruitment: self.param(format!("{path}.recruitment"), recruitment, SHARE),
-                attrition: self.param(format!("{path}.attrition"), attrition, SHARE),
-                lethality: self.param(format!("{path}.lethality"), lethality, range(0.0, 1000.0)),
-                ceiling: self.param(format!("{path}.ceiling"), ceiling, range(1.0, 1e8)),
+                recruitment,
+                attrition,
+                lethality,
+                ceiling,
                 stream_key: stream_key(&format!("group:{name}")),
             });
         }
@@ -930,26 +955,30 @@ impl Checker {
                     "duration is for standby flows: give end instead, or set standby: true",
                 );
             }
+            let position = self.slots.len();
+            let what = "the end month must be after the start month";
             if let Some(end) = &flow.end {
-                self.ordered(
-                    format!("{path}.end"),
-                    &start,
-                    end,
-                    false,
-                    "the end month must be after the start month",
-                );
+                self.ordered(format!("{path}.end"), &start, end, false, what);
+            }
+            let volume = self.param(format!("{path}.volume"), &flow.volume, NON_NEGATIVE);
+            let start =
+                (!flow.standby).then(|| self.month(format!("{path}.start"), &start, months));
+            let end = flow
+                .end
+                .as_ref()
+                .map(|end| self.month(format!("{path}.end"), end, months));
+            // A standby flow with an end is refused above; any other has both slots.
+            if let (Some(start), Some(end)) = (start, end) {
+                self.record_order(position, format!("{path}.end"), (start, end), false, what);
             }
             resolved.push(Flow {
                 name: flow.name.clone(),
                 from: flow.from.clone(),
                 to: to.unwrap_or(0),
                 kind: flow.kind,
-                volume: self.param(format!("{path}.volume"), &flow.volume, NON_NEGATIVE),
-                start: (!flow.standby).then(|| self.month(format!("{path}.start"), &start, months)),
-                end: flow
-                    .end
-                    .as_ref()
-                    .map(|end| self.month(format!("{path}.end"), end, months)),
+                volume,
+                start,
+                end,
                 standby: flow.standby,
                 duration: flow.duration.as_ref().map(|duration| {
                     self.month(
@@ -1073,39 +1102,47 @@ impl Checker {
                 month: self.month(format!("{path}.month"), month, within),
             },
             RawTrigger::Hazard { monthly, from, to } => {
+                let position = self.slots.len();
                 if let Some(to) = to {
-                    self.ordered(
+                    self.ordered(format!("{path}.to"), from, to, true, WINDOW_ORDER);
+                }
+                let monthly = self.fixed(format!("{path}.monthly"), monthly, SHARE);
+                let from = self.month(format!("{path}.from"), from, within);
+                let to = to
+                    .as_ref()
+                    .map(|to| self.month(format!("{path}.to"), to, within));
+                if let Some(to) = to {
+                    self.record_order(
+                        position,
                         format!("{path}.to"),
-                        from,
-                        to,
+                        (from, to),
                         true,
-                        "the window must not end before it starts",
+                        WINDOW_ORDER,
                     );
                 }
-                Trigger::Hazard {
-                    monthly: self.fixed(format!("{path}.monthly"), monthly, SHARE),
-                    from: self.month(format!("{path}.from"), from, within),
-                    to: to
-                        .as_ref()
-                        .map(|to| self.month(format!("{path}.to"), to, within)),
-                }
+                Trigger::Hazard { monthly, from, to }
             }
             RawTrigger::Window {
                 probability,
                 from,
                 to,
             } => {
-                self.ordered(
+                let position = self.slots.len();
+                self.ordered(format!("{path}.to"), from, to, true, WINDOW_ORDER);
+                let probability = self.fixed(format!("{path}.probability"), probability, SHARE);
+                let from = self.month(format!("{path}.from"), from, within);
+                let to = self.month(format!("{path}.to"), to, within);
+                self.record_order(
+                    position,
                     format!("{path}.to"),
-                    from,
-                    to,
+                    (from, to),
                     true,
-                    "the window must not end before it starts",
+                    WINDOW_ORDER,
                 );
                 Trigger::Window {
-                    probability: self.fixed(format!("{path}.probability"), probability, SHARE),
-                    from: self.month(format!("{path}.from"), from, within),
-                    to: self.month(format!("{path}.to"), to, within),
+                    probability,
+                    from,
+                    to,
                 }
             }
             RawTrigger::When {
@@ -1505,6 +1542,79 @@ impl Checker {
         }
         resolved
     }
+}
+
+/// Why a trigger's window is refused.
+const WINDOW_ORDER: &str = "the window must not end before it starts";
+/// Why a group's areas are refused when every weight is a literal 0.
+pub(crate) const ALL_WEIGHTS_ZERO: &str = "all weights are 0: at least one must be positive";
+
+/// The smallest and largest values a number can take, and whether it is a literal (for the
+/// wording of [`order_problem`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    pub low: f64,
+    pub high: f64,
+    pub literal: bool,
+}
+
+/// What is wrong with a literal `value` in a field whose valid range is `(min, max)`, if anything.
+pub(crate) fn literal_problem(value: f64, (min, max): (f64, f64)) -> Option<String> {
+    let valid = range(min, max);
+    if !value.is_finite() {
+        Some(format!("{value} is not a finite number"))
+    } else if !valid.contains(value) {
+        Some(format!(
+            "{value} is outside the valid range {}",
+            valid.describe()
+        ))
+    } else {
+        None
+    }
+}
+
+/// What is wrong with uncertain parameter `name`, whose values lie in `(low, high)`, standing in
+/// a field whose valid range is `(min, max)`, if anything.
+pub(crate) fn support_problem(
+    name: &str,
+    (low, high): (f64, f64),
+    (min, max): (f64, f64),
+) -> Option<String> {
+    (low < min || high > max).then(|| {
+        format!(
+            "uncertain parameter {} can take values in {low}..={high}, outside the valid range {} (bound its distribution)",
+            quoted(name),
+            range(min, max).describe()
+        )
+    })
+}
+
+/// What is wrong when `later` is not certainly greater than `earlier` (or at least equal, when
+/// `allow_equal`), whatever their uncertain parameters draw; `what` says the rule.
+pub(crate) fn order_problem(
+    earlier: Bounds,
+    later: Bounds,
+    allow_equal: bool,
+    what: &str,
+) -> Option<String> {
+    let violated = if allow_equal {
+        later.low < earlier.high
+    } else {
+        later.low <= earlier.high
+    };
+    violated.then(|| {
+        let can = if earlier.literal && later.literal {
+            "is"
+        } else {
+            "can be"
+        };
+        format!(
+            "{what}: {} {can} {} {}",
+            later.low,
+            if allow_equal { "before" } else { "at or below" },
+            earlier.high
+        )
+    })
 }
 
 fn build_series(states: &[State], groups: &[Group]) -> Vec<Series> {
