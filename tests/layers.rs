@@ -160,13 +160,29 @@ fn the_results_path_calls_no_platform_libm() {
     // machines; the results path uses `secsim::math` (the libm crate) instead. `sqrt`, `floor`,
     // `round` are exact in IEEE 754 and allowed; charts and printed tables may use std.
     let calls = [
-        ".exp()", ".ln()", ".log(", ".log2()", ".log10()", ".powf(", ".exp2()", ".exp_m1()",
-        ".ln_1p()", ".sin()", ".cos()", ".tan()", ".hypot(", ".cbrt()", ".mul_add(",
+        ".exp()",
+        ".ln()",
+        ".log(",
+        ".log2()",
+        ".log10()",
+        ".powf(",
+        ".exp2()",
+        ".exp_m1()",
+        ".ln_1p()",
+        ".sin()",
+        ".cos()",
+        ".tan()",
+        ".hypot(",
+        ".cbrt()",
+        ".mul_add(",
         "rand_distr",
     ];
     let mut found = Vec::new();
     for module in ["model", "engine", "stats"] {
         found.extend(offenders(module, &calls));
     }
-    assert!(found.is_empty(), "platform libm on the results path: {found:#?}");
+    assert!(
+        found.is_empty(),
+        "platform libm on the results path: {found:#?}"
+    );
 }

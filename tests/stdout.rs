@@ -25,7 +25,14 @@ fn a_closed_pipe_ends_the_command_quietly() {
     ));
     let mut child = secsim_command(
         dir.path(),
-        &["check", &small(), "--baseline", "base.json", "--format", "json"],
+        &[
+            "check",
+            &small(),
+            "--baseline",
+            "base.json",
+            "--format",
+            "json",
+        ],
     )
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
@@ -35,7 +42,11 @@ fn a_closed_pipe_ends_the_command_quietly() {
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
-    assert_eq!(stderr(&output), "", "nothing to report when the reader leaves");
+    assert_eq!(
+        stderr(&output),
+        "",
+        "nothing to report when the reader leaves"
+    );
 }
 
 /// `secsim run S > /dev/full`: the results are written, the table cannot be.
