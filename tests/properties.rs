@@ -26,7 +26,7 @@
 //! for taking too long cannot print, and leaves its scenario in `<target>/tmp/properties/`
 //! instead ([`PendingCase`]).
 //!
-//! What these properties found is pinned by `tests/regressions.rs` (inputs in
+//! What these properties found is pinned by `tests/it/regressions.rs` (inputs in
 //! `tests/data/regressions/`), as are the fuzz target's findings (`fuzz/`, see the README).
 
 use std::path::{Path, PathBuf};

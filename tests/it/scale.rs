@@ -6,8 +6,6 @@
 //! The scenarios are the small ones under `tests/data/`; run counts are the smallest that still
 //! exercise the property (several blocks of 1000, a partial last block, several waves of blocks).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
@@ -19,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use common::{assert_success, files_under, secsim, secsim_command, stderr};
+use crate::common::{assert_success, files_under, secsim, secsim_command, stderr};
 
 /// The result files every comparison covers. manifest.json records times and the command line
 /// by design; charts are compared where a test says so.

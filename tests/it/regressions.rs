@@ -1,12 +1,10 @@
 //! Inputs that once hung or overflowed (found by property tests and fuzzing), each run whole:
 //! valid scenarios must finish quickly with results, whatever their numbers.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{assert_success, secsim};
+use crate::common::{assert_success, secsim};
 
 /// Every file in tests/data/regressions runs 3 replications to completion within seconds.
 #[test]

@@ -6,13 +6,11 @@
 //! The disk tests mount small tmpfs file systems, which needs root (as CI runs); they fail with a
 //! message saying so otherwise.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{assert_success, files_under, secsim, secsim_command, stderr};
+use crate::common::{assert_success, files_under, secsim, secsim_command, stderr};
 
 fn scenario() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/niger_realignment.ron")

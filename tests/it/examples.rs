@@ -2,12 +2,10 @@
 //! parallel, and the Slurm job-array scripts in `examples/slurm/`, driven with the environment
 //! a Slurm array task sees (`SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_MAX`).
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{assert_success, files_under, secsim, stderr};
+use crate::common::{assert_success, files_under, secsim, stderr};
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

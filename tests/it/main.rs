@@ -1,0 +1,27 @@
+//! secsim's integration tests, in one test crate: each module was once a file of its own under
+//! `tests/`, and so a test binary linking the whole library. One crate links it once.
+//!
+//! Run one module's tests with a filter on its path, e.g.
+//! `cargo test --release --test it check::` or `cargo test --release --test it scale::`.
+//! The property tests stay in their own crate (`tests/properties.rs`, `--test properties`).
+
+mod common;
+
+mod atomic;
+mod bad_files;
+mod bad_input;
+mod batch;
+mod calibration;
+mod charts;
+mod check;
+mod cli;
+mod compare;
+mod determinism;
+mod examples;
+mod regressions;
+mod scale;
+mod selftest;
+mod sensitivity;
+mod statistical;
+mod uncertain_fields;
+mod variants;
