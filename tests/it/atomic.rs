@@ -1,13 +1,11 @@
 //! Outputs are all or nothing: a run killed with SIGKILL at any moment leaves the previous
-//! results untouched (or no folder at all), and a full disk, a read-only destination, a missing
-//! parent folder or a folder of another scenario's results get a clear error, exit code 2, and
-//! nothing written.
+//! results untouched (or no folder at all), and a missing parent folder or a folder of another
+//! scenario's results get a clear error, exit code 2, and nothing written.
 //!
-//! The disk tests mount small tmpfs file systems, which needs root (as CI runs); they fail with a
-//! message saying so otherwise.
+//! A full disk and a read-only destination need tmpfs mounts, and so root: they are in
+//! `tests/disk/run.sh`, which `.ci/run` runs after `cargo test`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::{assert_success, files_under, secsim, secsim_command, stderr};
@@ -208,62 +206,6 @@ fn a_missing_parent_folder_is_refused() {
         "{message}"
     );
     assert!(!dir.path().join("no").exists());
-}
-
-/// A tmpfs mounted at a fresh folder, unmounted when dropped.
-struct Mount {
-    point: PathBuf,
-}
-
-impl Mount {
-    fn tmpfs(point: PathBuf, options: &str) -> Mount {
-        std::fs::create_dir_all(&point).unwrap();
-        let status = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", options, "tmpfs", path_arg(&point)])
-            .status()
-            .expect("cannot start mount");
-        assert!(
-            status.success(),
-            "mount -t tmpfs -o {options} failed: these tests need root (CI runs as root)"
-        );
-        Mount { point }
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.point).status();
-    }
-}
-
-/// A disk that fills up mid-run gives a clear error naming the file and "No space left", exit 2,
-/// and leaves neither results nor staging files behind on that disk.
-#[test]
-fn a_full_disk_is_a_clear_error_and_leaves_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let mount = Mount::tmpfs(dir.path().join("small"), "size=512k");
-    let out = mount.point.join("out");
-    let output = run_into(dir.path(), &scenario(), "20000", &out);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let message = stderr(&output);
-    assert!(message.contains("No space left on device"), "{message}");
-    assert!(message.contains(path_arg(&mount.point)), "{message}");
-    assert!(!out.exists());
-    let left: Vec<_> = std::fs::read_dir(&mount.point).unwrap().collect();
-    assert!(left.is_empty(), "left behind: {left:?}");
-}
-
-/// A read-only destination gives a clear error with the path and "Read-only file system".
-#[test]
-fn a_read_only_destination_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let mount = Mount::tmpfs(dir.path().join("readonly"), "ro,size=64k");
-    let out = mount.point.join("out");
-    let output = run_into(dir.path(), &scenario(), "100", &out);
-    assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output);
-    assert!(message.contains("Read-only file system"), "{message}");
-    assert!(message.contains(path_arg(&mount.point)), "{message}");
 }
 
 /// A run whose estimated time exceeds --max-hours is refused before it starts, with the

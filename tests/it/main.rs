@@ -4,6 +4,10 @@
 //! Run one module's tests with a filter on its path, e.g.
 //! `cargo test --release --test it check::` or `cargo test --release --test it scale::`.
 //! The property tests stay in their own crate (`tests/properties.rs`, `--test properties`).
+//!
+//! Tests that need programs beyond the Rust toolchain, bash and coreutils are scripts run by
+//! `.ci/run` after `cargo test`: `tests/parallel/run.sh` (GNU parallel), `tests/disk/run.sh`
+//! (tmpfs mounts, root) and `tests/slurm/run.sh` (a real Slurm).
 
 mod common;
 
