@@ -1,4 +1,4 @@
-//! Chart of the historical check (`tests/calibration.rs`): Niger's simulated monthly attacks and
+//! Chart of the historical check (`tests/it/calibration.rs`): Niger's simulated monthly attacks and
 //! fatalities from `scenarios/niger_2021_2023.ron` (90% and 50% bands, median) against ACLED's
 //! observed monthly political-violence events and deaths, January 2021 to July 2023.
 //!

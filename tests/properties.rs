@@ -19,18 +19,19 @@
 //! never leaves a dangling name.
 //!
 //! Reproducibility: the cases come from a fixed seed ([`SEED`]), so every run tests the same
-//! scenarios; `PROPTEST_RNG_SEED=<u64>` and `PROPTEST_CASES=<n>` explore others. Each case runs in
-//! a forked child process with a time limit ([`CASE_TIMEOUT_MS`]), so that a scenario the model
-//! never finishes fails the test instead of hanging it. Failures are not persisted to a file: a
-//! failing case prints its scenario as RON, ready to save and run with `secsim run`; a case killed
-//! for taking too long cannot print, and leaves its scenario in `<target>/tmp/properties/`
-//! instead ([`PendingCase`]).
+//! scenarios; `PROPTEST_RNG_SEED=<u64>` and `PROPTEST_CASES=<n>` explore others. How many
+//! replications a case runs depends on the attacks its replications simulate ([`ATTACK_BUDGET`]),
+//! never on the clock, so a case does the same work on any machine. Each case runs in a forked
+//! child process with a time limit ([`CASE_TIMEOUT_MS`]) far above what any case takes, so that a
+//! scenario the model never finishes fails the test instead of hanging it. Failures are not
+//! persisted to a file: a failing case prints its scenario as RON, ready to save and run with
+//! `secsim run`; a case killed for taking too long cannot print, and leaves its scenario in
+//! `<target>/tmp/properties/` instead ([`PendingCase`]).
 //!
-//! What these properties found is pinned by `tests/regressions.rs` (inputs in
+//! What these properties found is pinned by `tests/it/regressions.rs` (inputs in
 //! `tests/data/regressions/`), as are the fuzz target's findings (`fuzz/`, see the README).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -43,26 +44,32 @@ use secsim::scenario::raw::{
     RawFlow, RawModel, RawOutcome, RawPressure, RawScenario, RawTrigger, RawUncertain,
 };
 use secsim::scenario::{
-    MAX_HORIZON_MONTHS, OutcomeKind, Problem, Scenario, canonical_text, hash_of, parse_str,
-    validate,
+    ActorRef, MAX_HORIZON_MONTHS, OutcomeKind, Problem, Scenario, canonical_text, hash_of,
+    parse_str, validate,
 };
 
 /// Seed of the generated cases, fixed so that every run tests the same scenarios.
 const SEED: u64 = 0x5ec5_1300_0000_0042;
 /// Generated scenarios per property: a few seconds in release mode.
 const CASES: u32 = 96;
-/// Longest a case may take, in milliseconds, before it fails as a hang: [`RUN_BUDGET`] twice, and
-/// one replication of the costliest valid scenario the generator can write (about 0.4 s in
-/// release mode, a few seconds in a debug build), with a wide margin for a loaded machine.
-const CASE_TIMEOUT_MS: u32 = 30_000;
+/// Longest a case may take, in milliseconds, before it fails as a hang: 10 minutes. Not a limit on
+/// how fast a case is (a loaded machine may be slow): a case does at most [`ATTACK_BUDGET`]'s
+/// work and one more replication, twice (a second or two in release mode, some seconds in a debug
+/// build). A real hang costs this at every shrinking step ([`config`]), so it shows as a test
+/// that runs for a long time.
+const CASE_TIMEOUT_MS: u32 = 600_000;
 /// Most replications each valid scenario runs, once replication by replication and once through
 /// the engine.
 const RUNS: u64 = 20;
-/// Time after which a case runs no more replications. Most scenarios run all [`RUNS`] in
-/// milliseconds, but numbers at the edges of their ranges ask for up to a million attacks a month
-/// (the model's cap), each with its own death toll, and cost up to about 0.4 s a replication:
-/// such a case checks fewer replications, at least one each way, rather than take minutes.
-const RUN_BUDGET: Duration = Duration::from_millis(500);
+/// Attacks (summed over the groups' monthly `attacks` series) after which a case runs no more
+/// replications. Drawing each attack's death toll is most of the model's work: about 1e8 attacks
+/// a second in release mode on the CI machine, so this budget is about half a second. Most
+/// scenarios run all [`RUNS`] in milliseconds, but numbers at the edges of their ranges ask for up
+/// to a million attacks a month (the model's cap), and cost up to about 0.5 s a replication: such
+/// a case checks fewer replications, at least one each way, rather than take minutes (with all
+/// [`RUNS`], the 96 cases take about 90 s instead of 25). A count of work, not of time: every
+/// run of the test checks the same replications, however fast the machine.
+const ATTACK_BUDGET: f64 = 5e7;
 
 fn config() -> Config {
     fn from_environment<T: std::str::FromStr>(name: &str) -> Option<T> {
@@ -1379,17 +1386,37 @@ fn check_replication(scenario: &Scenario, output: &RunOutput) -> Result<(), Test
     Ok(())
 }
 
+/// Attacks of all groups over the whole horizon in one replication's `output`.
+fn group_attacks(scenario: &Scenario, output: &RunOutput) -> f64 {
+    let horizon = scenario.horizon_months;
+    scenario
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, series)| {
+            series.metric == Metric::Attacks && matches!(series.actor, ActorRef::Group(_))
+        })
+        .map(|(index, _)| {
+            output.series[index * horizon..(index + 1) * horizon]
+                .iter()
+                .sum::<f64>()
+        })
+        .sum()
+}
+
 /// Runs `scenario` replication by replication, checking each, then the same replications
-/// through the engine, checking its summaries; [`RUN_BUDGET`] bounds the number of replications.
+/// through the engine, checking its summaries; [`ATTACK_BUDGET`] bounds the number of
+/// replications.
 fn check_runs(scenario: &Scenario, seed: u64) -> Result<(), TestCaseError> {
     let mut workspace = Workspace::default();
     let mut output = RunOutput::default();
-    let started = Instant::now();
+    let mut attacks = 0.0;
     let mut runs = 0;
-    while runs < RUNS && (runs == 0 || started.elapsed() < RUN_BUDGET) {
+    while runs < RUNS && (runs == 0 || attacks < ATTACK_BUDGET) {
         simulate(scenario, seed, runs, &mut workspace, &mut output);
         check_replication(scenario, &output)
             .map_err(|failure| TestCaseError::fail(format!("replication {runs}: {failure}")))?;
+        attacks += group_attacks(scenario, &output);
         runs += 1;
     }
     let plan = RunPlan { seed, runs };

@@ -15,7 +15,7 @@ set -Eeuo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo_root"
 
-# The data and sizes of tests/examples.rs, which drives the same scripts without Slurm.
+# The data and sizes of tests/it/examples.rs, which drives the same scripts without Slurm.
 scenario=$repo_root/tests/data/small.ron
 n_runs=4500
 seed=11

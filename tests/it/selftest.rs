@@ -2,9 +2,7 @@
 //! several give the same bytes), and the `manifest.json` every output folder gets (run,
 //! compare and each of its scenario folders, batch, sensitivity).
 
-mod common;
-
-use common::{secsim, secsim_command as command};
+use crate::common::{secsim, secsim_command as command};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};

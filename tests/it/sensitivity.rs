@@ -4,9 +4,7 @@
 //! the documented headers and sizes; results do not depend on the thread count; scenarios with
 //! nothing to analyse and too small designs are refused.
 
-mod common;
-
-use common::{assert_success, secsim, stderr};
+use crate::common::{assert_success, secsim, stderr};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: running the `secsim` binary and reading what it
-//! wrote. Each test file uses only some of them.
-#![allow(dead_code)] // Each test file is its own crate and uses a different subset.
+//! wrote.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -51,7 +50,7 @@ pub fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
                 walk(root, &path, files);
             } else if path.file_name().is_some_and(|name| name != "manifest.json") {
                 // manifest.json holds the run's timestamps and command line by design (the
-                // only output that does): byte comparisons leave it out; tests/selftest.rs
+                // only output that does): byte comparisons leave it out; tests/it/selftest.rs
                 // checks it.
                 let bytes = fs::read(&path).unwrap();
                 files.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);

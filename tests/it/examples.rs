@@ -1,13 +1,15 @@
-//! The cluster examples as users run them: `examples/parallel/secsim-parallel.sh` with GNU
-//! parallel, and the Slurm job-array scripts in `examples/slurm/`, driven with the environment
-//! a Slurm array task sees (`SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_MAX`).
-
-mod common;
+//! The Slurm job-array scripts in `examples/slurm/` as users run them, driven with the
+//! environment a Slurm array task sees (`SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_MAX`): they need
+//! bash and coreutils only.
+//!
+//! The examples that need a program of their own run outside `cargo test`, from `.ci/run`:
+//! `tests/parallel/run.sh` runs `examples/parallel/secsim-parallel.sh` with GNU parallel, and
+//! `tests/slurm/run.sh` submits the job-array scripts to a real Slurm.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{assert_success, files_under, secsim, stderr};
+use crate::common::{assert_success, files_under, secsim, stderr};
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -74,34 +76,6 @@ fn single_run(dir: &Path) -> std::path::PathBuf {
     );
     assert_success(&output);
     single
-}
-
-/// The GNU parallel example splits a run into 3 shards, merges them, and gets the single
-/// run's bytes.
-#[test]
-fn gnu_parallel_example_merges_to_the_single_run() {
-    assert!(
-        Command::new("parallel").arg("--version").output().is_ok(),
-        "GNU parallel is needed for this test (.ci/run installs it: apt-get install parallel)"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let single = single_run(dir.path());
-    let scenario = manifest_dir().join(SCENARIO);
-    let out = dir.path().join("sharded");
-    let output = script(
-        dir.path(),
-        "examples/parallel/secsim-parallel.sh",
-        &[path_arg(&scenario), RUNS, SEED, "3", path_arg(&out)],
-        &[],
-    );
-    assert_success(&output);
-    let merged = out.join("merged");
-    for file in ["summary.json", "timeseries.csv", "outcomes.csv"] {
-        assert!(
-            std::fs::read(single.join(file)).unwrap() == std::fs::read(merged.join(file)).unwrap(),
-            "{file} differs"
-        );
-    }
 }
 
 /// Slurm array tasks 1..=4 each write their part; a lost part makes `merge` name the shard; the

@@ -13,7 +13,7 @@
 //! deliberately and review the diff:
 //!
 //! ```text
-//! SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test compare snapshot_comparison_small
+//! SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test it compare::snapshot_comparison_small
 //! git diff tests/snapshots/comparison_small.csv
 //! ```
 //!
@@ -21,9 +21,7 @@
 //! `ln` (through the samplers): a mismatch on an unusual platform is worth a look, not a
 //! blind update.
 
-mod common;
-
-use common::{assert_success, files_under, secsim};
+use crate::common::{assert_success, files_under, secsim};
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::fs;
@@ -629,7 +627,7 @@ fn snapshot_comparison_small() {
     }
     let expected = fs::read_to_string(&snapshot).unwrap_or_else(|error| {
         panic!(
-            "{}: {error}; to create it: SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test compare snapshot_comparison_small",
+            "{}: {error}; to create it: SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test it compare::snapshot_comparison_small",
             snapshot.display()
         )
     });
@@ -642,7 +640,7 @@ fn snapshot_comparison_small() {
         panic!(
             "comparison.csv differs from {} from line {}:\n  now:      {:?}\n  snapshot: {:?}\n\
              If the change is intended, regenerate with SECSIM_UPDATE_SNAPSHOTS=1 (see the top of \
-             tests/compare.rs) and review the diff.",
+             tests/it/compare.rs) and review the diff.",
             snapshot.display(),
             first_difference + 1,
             actual.lines().nth(first_difference),

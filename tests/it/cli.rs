@@ -1,9 +1,7 @@
 //! The `secsim` command line: what `run` writes and where, flags, reruns, missing values,
 //! `validate` on several files, and that failures leave results folders alone.
 
-mod common;
-
-use common::{assert_success, stderr};
+use crate::common::{assert_success, stderr};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -53,7 +51,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
                 walk(root, &path, files);
             } else if path.file_name().is_some_and(|name| name != "manifest.json") {
                 // manifest.json holds the run's timestamps and command line by design (the only
-                // output that does): byte comparisons leave it out; tests/selftest.rs checks it.
+                // output that does): byte comparisons leave it out; tests/it/selftest.rs checks it.
                 let bytes = fs::read(&path).unwrap();
                 files.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
             }

@@ -6,8 +6,6 @@
 //! The scenarios are the small ones under `tests/data/`; run counts are the smallest that still
 //! exercise the property (several blocks of 1000, a partial last block, several waves of blocks).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
@@ -19,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use common::{assert_success, files_under, secsim, secsim_command, stderr};
+use crate::common::{assert_success, files_under, secsim, secsim_command, stderr};
 
 /// The result files every comparison covers. manifest.json records times and the command line
 /// by design; charts are compared where a test says so.
@@ -28,8 +26,9 @@ const RESULT_FILES: [&str; 3] = ["summary.json", "timeseries.csv", "outcomes.csv
 const EXIT_BAD_INPUT: i32 = 2;
 /// Exit code of a run stopped by SIGINT or SIGTERM once its checkpoint is written.
 const EXIT_INTERRUPTED: i32 = 130;
-/// Longest wait for a child process to reach a state a test waits for.
-const PATIENCE: Duration = Duration::from_secs(60);
+/// Longest wait for a child process to reach a state a test waits for: not a limit on how fast
+/// secsim is (a loaded machine may be slow), only a bound on a wait that would otherwise hang.
+const PATIENCE: Duration = Duration::from_secs(600);
 /// Runs of the interrupted runs. On one thread a wave is 4 blocks (4000 runs, a few tenths of a
 /// second for `small.ron`); 48 000 runs are 12 waves, so the signal, sent as soon as the run is
 /// under way, lands long before the last wave even on a loaded machine.

@@ -2,7 +2,7 @@
 //! `secsim run`: exit code 2, a message on stderr starting `error:` that names the file and the
 //! line:column (syntax) or the field path (semantic problems), and for `run`, no output folder.
 //!
-//! The files are in tests/bad/ (the whole bad-input corpus, whose messages `tests/bad_files.rs`
+//! The files are in tests/bad/ (the whole bad-input corpus, whose messages `tests/it/bad_files.rs`
 //! pins as snapshots); most are tests/data/valid_template.ron with one change.
 
 use std::fs;

@@ -5,9 +5,7 @@
 //!
 //! Files: `tests/data/variants/` (`base.ron` and variants of it; `bad/` for refusals).
 
-mod common;
-
-use common::{assert_success, stderr, stdout};
+use crate::common::{assert_success, stderr, stdout};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -7,9 +7,7 @@
 //! tags, quoted attributes, only known entities) and their root's width and height. No image or
 //! XML crate is needed.
 
-mod common;
-
-use common::{assert_success, files_under, secsim, secsim_command};
+use crate::common::{assert_success, files_under, secsim, secsim_command};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,12 +1,10 @@
 //! Output to stdout never panics: a reader that goes away ends the command quietly, and a
 //! stdout that cannot be written is reported with the OS error and exit 74.
 
-mod common;
-
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{assert_success, secsim, secsim_command, stderr};
+use crate::common::{assert_success, secsim, secsim_command, stderr};
 
 fn small() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -5,9 +5,7 @@
 //! Scenarios and experiments are in `tests/data/batch/`; experiments that must fail are written
 //! into each test's temporary folder, naming the base scenario by its absolute path.
 
-mod common;
-
-use common::{assert_success, secsim, stderr, stdout};
+use crate::common::{assert_success, secsim, stderr, stdout};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

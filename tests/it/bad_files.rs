@@ -8,19 +8,17 @@
 //! (a clearer wording, a new case), regenerate the snapshots and review the diff:
 //!
 //! ```text
-//! SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test bad_files
+//! SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test it bad_files::
 //! git diff tests/snapshots/bad/
 //! ```
 //!
 //! `tests/bad/README.md` says what the corpus holds and how to add a case.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{secsim, stderr, stdout};
+use crate::common::{secsim, stderr, stdout};
 
 /// Fewest failure classes the corpus must cover (the robustness issue asks for 40).
 const MIN_CASES: usize = 40;
@@ -212,7 +210,7 @@ fn every_bad_file_is_refused_with_its_snapshot_message() {
     assert!(
         failures.is_empty(),
         "{}\n\n{} failure(s). If a message change is intended, regenerate the snapshots with \
-         SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test bad_files and review the diff.",
+         SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test it bad_files:: and review the diff.",
         failures.join("\n\n"),
         failures.len()
     );
@@ -248,7 +246,7 @@ fn every_bad_file_has_a_snapshot_and_every_snapshot_a_file() {
         without_snapshot.is_empty() && without_case.is_empty(),
         "snapshots missing in tests/snapshots/bad/: {without_snapshot:?}\nsnapshots of no case \
          (delete them): {without_case:?}\nTo create missing ones: SECSIM_UPDATE_SNAPSHOTS=1 cargo test \
-         --release --test bad_files"
+         --release --test it bad_files::"
     );
 }
 
@@ -264,7 +262,7 @@ fn the_corpus_covers_enough_classes_and_commits_no_big_file() {
         let bytes = fs::metadata(file).unwrap().len();
         assert!(
             bytes <= MAX_COMMITTED_BYTES,
-            "{} is {bytes} bytes: write big cases at test time (GENERATED in tests/bad_files.rs)",
+            "{} is {bytes} bytes: write big cases at test time (GENERATED in tests/it/bad_files.rs)",
             file.display()
         );
     }

@@ -3,13 +3,11 @@
 //! a field of manifest.json) must differ. A flag missing from the table below fails the test,
 //! so a new flag comes with its check.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{secsim, stderr, stdout};
+use crate::common::{secsim, stderr, stdout};
 
 fn data(relative: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -107,7 +105,7 @@ fn observe(dir: &Path, args: &[String], seen: Seen) -> String {
             .to_string();
     }
     if let Seen::DuringRun(path) = seen {
-        let mut child = common::secsim_command(dir, &args)
+        let mut child = crate::common::secsim_command(dir, &args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

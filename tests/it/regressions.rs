@@ -1,14 +1,15 @@
 //! Inputs that once hung or overflowed (found by property tests and fuzzing), each run whole:
-//! valid scenarios must finish quickly with results, whatever their numbers.
-
-mod common;
+//! valid scenarios must finish with results, whatever their numbers.
+//!
+//! No time limit is asserted: a loaded machine may be slow. A hang regression shows as this test
+//! never ending (the test harness reports it as running for over 60 seconds) and, in CI, as a
+//! run that times out.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use common::{assert_success, secsim};
+use crate::common::{assert_success, secsim};
 
-/// Every file in tests/data/regressions runs 3 replications to completion within seconds.
+/// Every file in tests/data/regressions runs 3 replications to completion, with results.
 #[test]
 fn past_hangs_and_overflows_finish_with_results() {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/regressions");
@@ -21,7 +22,6 @@ fn past_hangs_and_overflows_finish_with_results() {
     let dir = tempfile::tempdir().unwrap();
     for file in &files {
         let out = dir.path().join(file.file_stem().unwrap());
-        let started = Instant::now();
         let output = secsim(
             dir.path(),
             &[
@@ -36,12 +36,11 @@ fn past_hangs_and_overflows_finish_with_results() {
             ],
         );
         assert_success(&output);
+        let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
         assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{} took {:?}",
-            file.display(),
-            started.elapsed()
+            summary.contains("\"runs\": 3,"),
+            "{}: summary.json without its 3 runs:\n{summary}",
+            file.display()
         );
-        assert!(out.join("summary.json").is_file());
     }
 }

@@ -4,13 +4,11 @@
 //!
 //! To refresh the committed baselines after a deliberate change to results:
 //!
-//!     SECSIM_UPDATE_BASELINES=1 cargo test --release --test check
+//!     SECSIM_UPDATE_BASELINES=1 cargo test --release --test it check::
 //!
 //! and commit the changed `tests/baselines/*.json` with the change that moved them.
 
-mod common;
-
-use common::{secsim, secsim_command as command, stderr, stdout};
+use crate::common::{secsim, secsim_command as command, stderr, stdout};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -24,7 +22,7 @@ use sha2::{Digest, Sha256};
 const BASELINE_RUNS: &str = "200";
 /// Set to 1 to rewrite the committed baselines instead of checking them.
 const UPDATE_VARIABLE: &str = "SECSIM_UPDATE_BASELINES";
-const REFRESH_COMMAND: &str = "SECSIM_UPDATE_BASELINES=1 cargo test --release --test check";
+const REFRESH_COMMAND: &str = "SECSIM_UPDATE_BASELINES=1 cargo test --release --test it check::";
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
