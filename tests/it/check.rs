@@ -434,6 +434,7 @@ fn json_report_has_the_documented_keys() {
                 "scenario_hash",
                 "seed",
                 "runs",
+                "threads",
                 "version",
                 "digest",
                 "missing",
