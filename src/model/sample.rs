@@ -199,11 +199,12 @@ fn poisson_inversion<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
 
 fn poisson_ptrs<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
     let sqrt_mean = mean.sqrt();
-    let log_mean = math::ln(mean);
     let b = 0.931 + 2.53 * sqrt_mean;
     let a = -0.059 + 0.02483 * b;
-    let log_inverse_alpha = math::ln(1.1239 + 1.1328 / (b - 3.4));
     let v_r = 0.9277 - 3.6224 / (b - 2.0);
+    // Only the slow path (about one candidate in seven) needs these logarithms: taken once,
+    // when first needed, they cost nothing to the draws the squeeze accepts.
+    let mut logs: Option<(f64, f64)> = None;
     loop {
         let u = rng.random::<f64>() - 0.5;
         let v: f64 = rng.random();
@@ -215,6 +216,8 @@ fn poisson_ptrs<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
         if k < 0.0 || (u_s < 0.013 && v > u_s) {
             continue;
         }
+        let (log_mean, log_inverse_alpha) =
+            *logs.get_or_insert_with(|| (math::ln(mean), math::ln(1.1239 + 1.1328 / (b - 3.4))));
         let log_acceptance = math::ln(v) + log_inverse_alpha - math::ln(a / (u_s * u_s) + b);
         if log_acceptance <= -mean + k * log_mean - math::ln_gamma(k + 1.0) {
             return k;
