@@ -13,6 +13,7 @@ use crate::output::charts::difference::{DifferencePanel, DifferenceRow};
 use crate::output::figures::{self};
 use crate::output::files::{CHARTS_FOLDER, REPORT_FILE};
 use crate::output::manifest::MANIFEST_FILE;
+use crate::output::outcomes::OutcomesReader;
 use crate::output::report::{self, escape};
 use crate::output::{OutputError, format_number};
 use crate::scenario::Scenario;
@@ -103,20 +104,18 @@ pub fn paired_statistics(
     outcome_files: &[PathBuf],
 ) -> Result<Vec<Vec<Option<Paired>>>, OutputError> {
     let first = &compared[0].scenario;
-    // columns[j][k]: column of the first scenario's outcome k in scenario j's file, if it has it.
-    let columns: Vec<Vec<Option<usize>>> = compared
+    let mut readers = outcome_files
         .iter()
-        .map(|item| {
+        .map(|file| OutcomesReader::open(file))
+        .collect::<Result<Vec<_>, _>>()?;
+    // columns[j][k]: where scenario j's file holds the first scenario's outcome k, if it does.
+    let columns: Vec<Vec<Option<usize>>> = readers
+        .iter()
+        .map(|reader| {
             first
                 .outcomes
                 .iter()
-                .map(|outcome| {
-                    item.scenario
-                        .outcomes
-                        .iter()
-                        .position(|other| other.name == outcome.name)
-                        .map(|index| index + 1)
-                })
+                .map(|outcome| reader.column_of(&outcome.name))
                 .collect()
         })
         .collect();
@@ -129,34 +128,31 @@ pub fn paired_statistics(
                 .collect()
         })
         .collect();
-    let mut readers = outcome_files
-        .iter()
-        .map(csv::Reader::from_path)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut records = vec![csv::StringRecord::new(); readers.len()];
-    let parse = |record: &csv::StringRecord, column: usize| {
-        record
-            .get(column)
-            .and_then(|field| field.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
+    let mut rows: Vec<Vec<f64>> = vec![Vec::new(); readers.len()];
     loop {
         let mut more = false;
-        for (reader, record) in readers.iter_mut().zip(records.iter_mut()) {
-            more |= reader.read_record(record)?;
+        for (reader, row) in readers.iter_mut().zip(rows.iter_mut()) {
+            row.clear();
+            if let Some(values) = reader.next_row()? {
+                row.extend_from_slice(values);
+                more = true;
+            }
         }
         if !more {
             break;
         }
+        let value = |scenario: usize, column: Option<usize>| {
+            column
+                .and_then(|column| rows[scenario].get(column).copied())
+                .unwrap_or(f64::NAN)
+        };
         for (scenario_index, scenario_columns) in columns.iter().enumerate().skip(1) {
             for (outcome_index, column) in scenario_columns.iter().enumerate() {
-                let (Some(column), Some(pair)) =
-                    (column, paired[scenario_index][outcome_index].as_mut())
-                else {
+                let Some(pair) = paired[scenario_index][outcome_index].as_mut() else {
                     continue;
                 };
-                let first_value = parse(&records[0], outcome_index + 1);
-                pair.add(first_value, parse(&records[scenario_index], *column));
+                let first_value = value(0, columns[0][outcome_index]);
+                pair.add(first_value, value(scenario_index, *column));
             }
         }
     }

@@ -10,6 +10,7 @@ use crate::output::charts::events::{EventTimingChart, EventTimingSeries};
 use crate::output::charts::exceedance::{ExceedanceChart, ExceedanceSeries};
 use crate::output::charts::fan::{FanChart, FanSeries};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
+use crate::output::outcomes::OutcomesReader;
 use crate::scenario::{Metric, OutcomeKind, Scenario};
 use crate::stats::Distribution;
 
@@ -94,11 +95,10 @@ pub fn outcome_histograms(
         .iter()
         .map(|pair| pair.map(|layout| vec![0; layout.map_or(0, |layout| layout.count)]))
         .collect();
-    let mut reader = csv::Reader::from_path(outcomes_csv)?;
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record)? {
+    let mut reader = OutcomesReader::open(outcomes_csv)?;
+    while let Some(values) = reader.next_row()? {
         for (column, pair) in layouts.iter().enumerate() {
-            let Some(Ok(value)) = record.get(column + 1).map(str::parse::<f64>) else {
+            let Some(&value) = values.get(column).filter(|value| !value.is_nan()) else {
                 continue;
             };
             for (which, layout) in pair.iter().enumerate() {

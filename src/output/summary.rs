@@ -2,7 +2,8 @@
 //!
 //! No timestamps, timings or thread counts: reruns with the same seed give the same bytes.
 
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::engine::{Aggregate, PrecisionTarget, StopReason};
 use crate::scenario::Scenario;
@@ -11,25 +12,133 @@ use crate::stats::{QUANTILE_RELATIVE_ACCURACY, Summary};
 /// Keys of the quantiles in [`crate::stats::QUANTILES`] order.
 pub const QUANTILE_KEYS: [&str; 5] = ["p05", "p25", "p50", "p75", "p95"];
 
-fn number(value: Option<f64>) -> Value {
-    value
-        .filter(|value| value.is_finite())
-        .map_or(Value::Null, Value::from)
-}
-
 /// A summary as a JSON object `{n, mean, sd, mcse, p05, p25, p50, p75, p95, min, max}`.
 pub fn summary_object(summary: &Summary) -> Value {
-    let mut object = Map::new();
-    object.insert("n".into(), Value::from(summary.n));
-    object.insert("mean".into(), number(summary.mean));
-    object.insert("sd".into(), number(summary.sd));
-    object.insert("mcse".into(), number(summary.mcse));
-    for (key, value) in QUANTILE_KEYS.iter().zip(summary.quantiles) {
-        object.insert((*key).into(), number(value));
+    serde_json::to_value(OutcomeSummary::from(summary)).unwrap_or(Value::Null)
+}
+
+/// `summary.json`, typed: the order of the fields is the order of the keys in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryFile {
+    pub scenario: String,
+    /// SHA-256 of the canonical scenario text.
+    pub scenario_hash: String,
+    pub seed: u64,
+    pub runs: u64,
+    /// The secsim that wrote it.
+    pub version: String,
+    pub quantile_relative_accuracy: f64,
+    /// Per outcome, in the scenario's order.
+    #[serde(with = "ordered")]
+    pub outcomes: Vec<(String, OutcomeSummary)>,
+    /// Per event, in the scenario's order.
+    #[serde(with = "ordered")]
+    pub events: Vec<(String, EventSummary)>,
+    /// Only for a run with `--precision`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopping: Option<StoppingSummary>,
+}
+
+/// One outcome's summary; `None` (JSON null) where no run has a value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeSummary {
+    /// Replications with a value.
+    pub n: u64,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    /// Monte Carlo standard error of the mean, sd / sqrt(n).
+    pub mcse: Option<f64>,
+    pub p05: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p95: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl From<&Summary> for OutcomeSummary {
+    fn from(summary: &Summary) -> Self {
+        let finite = |value: Option<f64>| value.filter(|value| value.is_finite());
+        let [p05, p25, p50, p75, p95] = summary.quantiles.map(finite);
+        OutcomeSummary {
+            n: summary.n,
+            mean: finite(summary.mean),
+            sd: finite(summary.sd),
+            mcse: finite(summary.mcse),
+            p05,
+            p25,
+            p50,
+            p75,
+            p95,
+            min: finite(summary.min),
+            max: finite(summary.max),
+        }
     }
-    object.insert("min".into(), number(summary.min));
-    object.insert("max".into(), number(summary.max));
-    Value::Object(object)
+}
+
+/// One event's summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    /// Share of replications in which it fired.
+    pub probability: f64,
+    /// Median month over the replications where it fired; None if it never did.
+    pub median_month: Option<f64>,
+}
+
+/// Why a `--precision` run stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoppingSummary {
+    pub reason: String,
+    pub run_cap: u64,
+    pub precision: Vec<TargetSummary>,
+}
+
+/// One `--precision` target at the end of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetSummary {
+    pub outcome: String,
+    /// As written on the command line (`5` or `2%`).
+    pub target: String,
+    pub standard_error: Option<f64>,
+    pub met: bool,
+}
+
+/// A list of (name, value) pairs as a JSON object whose keys keep the list's order.
+mod ordered {
+    use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+    use serde::ser::{SerializeMap, Serializer};
+
+    pub fn serialize<S: Serializer, T: serde::Serialize>(
+        pairs: &[(String, T)],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(pairs.len()))?;
+        for (key, value) in pairs {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<(String, T)>, D::Error> {
+        struct Pairs<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Pairs<T> {
+            type Value = Vec<(String, T)>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(pairs)
+            }
+        }
+        deserializer.deserialize_map(Pairs(std::marker::PhantomData))
+    }
 }
 
 /// Why a `--precision` run stopped, for `summary.json`.
@@ -40,71 +149,77 @@ pub struct Stopping<'a> {
 }
 
 impl Stopping<'_> {
-    fn to_json(&self, aggregate: &Aggregate) -> Value {
-        let targets: Vec<Value> = self
-            .targets
-            .iter()
-            .map(|target| {
-                json!({
-                    "outcome": target.name,
-                    "target": target.tolerance.to_string(),
-                    "standard_error": number(target.standard_error(aggregate)),
-                    "met": target.met(aggregate),
+    fn summary(&self, aggregate: &Aggregate) -> StoppingSummary {
+        StoppingSummary {
+            reason: self.reason.describe().to_owned(),
+            run_cap: self.run_cap,
+            precision: self
+                .targets
+                .iter()
+                .map(|target| TargetSummary {
+                    outcome: target.name.clone(),
+                    target: target.tolerance.to_string(),
+                    standard_error: target
+                        .standard_error(aggregate)
+                        .filter(|value| value.is_finite()),
+                    met: target.met(aggregate),
                 })
-            })
-            .collect();
-        json!({
-            "reason": self.reason.describe(),
-            "run_cap": self.run_cap,
-            "precision": targets,
-        })
+                .collect(),
+        }
     }
 }
 
 /// The whole `summary.json` document; `stopping` only for a run with `--precision`.
+pub fn summary_file(
+    scenario: &Scenario,
+    seed: u64,
+    aggregate: &Aggregate,
+    stopping: Option<&Stopping>,
+) -> SummaryFile {
+    SummaryFile {
+        scenario: scenario.name.clone(),
+        scenario_hash: scenario.hash.clone(),
+        seed,
+        runs: aggregate.runs,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        quantile_relative_accuracy: QUANTILE_RELATIVE_ACCURACY,
+        outcomes: scenario
+            .outcomes
+            .iter()
+            .zip(&aggregate.outcomes)
+            .map(|(outcome, distribution)| {
+                (
+                    outcome.name.clone(),
+                    OutcomeSummary::from(&distribution.summary()),
+                )
+            })
+            .collect(),
+        events: scenario
+            .events
+            .iter()
+            .zip(&aggregate.events)
+            .map(|(event, counts)| {
+                (
+                    event.name.clone(),
+                    EventSummary {
+                        probability: counts.probability(),
+                        median_month: counts.median_month().filter(|month| month.is_finite()),
+                    },
+                )
+            })
+            .collect(),
+        stopping: stopping.map(|stopping| stopping.summary(aggregate)),
+    }
+}
+
+/// [`summary_file`] as a JSON value, for code that edits it (the baseline digest).
 pub fn summary_json(
     scenario: &Scenario,
     seed: u64,
     aggregate: &Aggregate,
     stopping: Option<&Stopping>,
 ) -> Value {
-    let outcomes: Map<String, Value> = scenario
-        .outcomes
-        .iter()
-        .zip(&aggregate.outcomes)
-        .map(|(outcome, distribution)| {
-            (
-                outcome.name.clone(),
-                summary_object(&distribution.summary()),
-            )
-        })
-        .collect();
-    let events: Map<String, Value> = scenario
-        .events
-        .iter()
-        .zip(&aggregate.events)
-        .map(|(event, counts)| {
-            let value = json!({
-                "probability": counts.probability(),
-                "median_month": number(counts.median_month()),
-            });
-            (event.name.clone(), value)
-        })
-        .collect();
-    let mut document = json!({
-        "scenario": scenario.name,
-        "scenario_hash": scenario.hash,
-        "seed": seed,
-        "runs": aggregate.runs,
-        "version": env!("CARGO_PKG_VERSION"),
-        "quantile_relative_accuracy": QUANTILE_RELATIVE_ACCURACY,
-        "outcomes": outcomes,
-        "events": events,
-    });
-    if let (Some(stopping), Value::Object(map)) = (stopping, &mut document) {
-        map.insert("stopping".into(), stopping.to_json(aggregate));
-    }
-    document
+    serde_json::to_value(summary_file(scenario, seed, aggregate, stopping)).unwrap_or(Value::Null)
 }
 
 /// `summary.json` as text, with a trailing newline.
@@ -114,7 +229,7 @@ pub fn render(
     aggregate: &Aggregate,
     stopping: Option<&Stopping>,
 ) -> Result<String, serde_json::Error> {
-    let document = summary_json(scenario, seed, aggregate, stopping);
+    let document = summary_file(scenario, seed, aggregate, stopping);
     let mut text = serde_json::to_string_pretty(&document)?;
     text.push('\n');
     Ok(text)

@@ -472,3 +472,34 @@ fn run_error_states_its_cause_once() {
     assert!(message.contains("taken"), "{message}");
     assert!(message.matches("(os error").count() <= 1, "{message}");
 }
+
+/// `summary.json` is the typed `SummaryFile`: read back and written again, it is the same bytes
+/// (the `--precision` section included), so programs can rely on its documented shape.
+#[test]
+fn summary_json_round_trips_through_its_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = small();
+    let output = Command::new(env!("CARGO_BIN_EXE_secsim"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            &small,
+            "--out",
+            "r",
+            "--no-charts",
+            "--runs",
+            "3000",
+            "--precision",
+            "attacks_total=5%",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let text = fs::read_to_string(dir.path().join("r/summary.json")).unwrap();
+    let typed: secsim::output::summary::SummaryFile = serde_json::from_str(&text).unwrap();
+    assert!(typed.stopping.is_some());
+    assert!(!typed.outcomes.is_empty());
+    let mut again = serde_json::to_string_pretty(&typed).unwrap();
+    again.push('\n');
+    assert_eq!(again, text);
+}
