@@ -19,7 +19,8 @@ pub fn execute(args: BaselineArgs, terminal: &mut Terminal) -> anyhow::Result<Ex
     let plan = args
         .plan
         .resolve(scenario.default_runs, scenario.default_seed);
-    let made = measure(&scenario, &plan, args.threads.count())
+    let pool = thread_pool(args.threads.count())?;
+    let made = measure(&scenario, &plan, &pool)
         .with_context(|| format!("cannot run {}", args.scenario.display()))?;
     baseline::write(&made, &args.out)
         .with_context(|| format!("cannot write the baseline {}", args.out.display()))?;
@@ -40,14 +41,13 @@ pub fn execute(args: BaselineArgs, terminal: &mut Terminal) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `plan` on `threads` threads (all cores when `None`) and makes its baseline, writing no
-/// file: the result files are hashed as they would be written.
+/// Runs `plan` on `pool` and makes its baseline, writing no file: the result files are hashed
+/// as they would be written.
 pub fn measure(
     scenario: &Scenario,
     plan: &RunPlan,
-    threads: Option<usize>,
+    pool: &rayon::ThreadPool,
 ) -> Result<Baseline, RunError> {
-    let pool = thread_pool(threads)?;
     let mut outcome_writer = OutcomeWriter::new(scenario, HashingWriter::default())?;
     let aggregate =
         pool.install(|| engine::run(scenario, plan, |block| outcome_writer.write_block(block)))?;

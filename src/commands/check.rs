@@ -54,7 +54,7 @@ pub fn check(
         runs: baseline.runs,
     };
     let pool = super::thread_pool(options.threads)?;
-    let now = super::baseline::measure(scenario, &plan, options.threads)?;
+    let now = super::baseline::measure(scenario, &plan, &pool)?;
     let mut report = check::compare(baseline, &now, options.mode, options.tolerance);
     report.threads = pool.current_num_threads();
     report.scenario_file = scenario_file.to_path_buf();

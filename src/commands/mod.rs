@@ -116,12 +116,6 @@ pub enum RunError {
     },
 }
 
-impl From<crate::output::charts::ChartError> for RunError {
-    fn from(error: crate::output::charts::ChartError) -> Self {
-        RunError::Output(error.into())
-    }
-}
-
 /// A rayon pool of `threads` threads (all cores when `None`).
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, RunError> {
     rayon::ThreadPoolBuilder::new()

@@ -284,7 +284,7 @@ pub fn run_controlled(
     })?;
     let simulation_time = simulation_started.elapsed();
     if stop == StopReason::Interrupted {
-        outcomes.sync()?;
+        // The checkpointer synced the rows when it wrote the checkpoint at this block.
         return Err(RunError::Interrupted {
             runs_done: total.runs,
             runs: plan.runs,
