@@ -1,5 +1,6 @@
 //! `secsim baseline`: runs a scenario and writes a baseline file for `secsim check`.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -9,8 +10,9 @@ use super::{RunError, Terminal, say, thread_pool};
 use crate::cli::BaselineArgs;
 use crate::engine::{self, RunPlan};
 use crate::output::baseline::{self, Baseline, FileDigests, HashingWriter};
+use crate::output::files::{OUTCOMES_FILE, RUN_FILES, RunResults};
+use crate::output::hex;
 use crate::output::outcomes::OutcomeWriter;
-use crate::output::{OutputError, hex, summary, timeseries};
 use crate::scenario::{self, Scenario};
 
 /// `secsim baseline`.
@@ -52,21 +54,20 @@ pub fn measure(
     let aggregate =
         pool.install(|| engine::run(scenario, plan, |block| outcome_writer.write_block(block)))?;
     let outcomes = outcome_writer.finish()?.hex();
-
-    let summary_text = baseline::summary_for_digest(&summary::summary_json(
-        scenario, plan.seed, &aggregate, None,
-    ))
-    .map_err(OutputError::from)?;
-    let summary_digest = hex(&Sha256::digest(summary_text.as_bytes()));
-
-    let mut timeseries_hasher = HashingWriter::default();
-    timeseries::write(scenario, &aggregate, &mut timeseries_hasher)?;
-
-    let file_digests = FileDigests {
-        summary: summary_digest,
-        timeseries: timeseries_hasher.hex(),
-        outcomes,
+    let results = RunResults {
+        scenario,
+        seed: plan.seed,
+        aggregate: &aggregate,
+        stopping: None,
     };
+    let mut digests = BTreeMap::from([(OUTCOMES_FILE, outcomes)]);
+    for file in RUN_FILES.iter().filter(|file| file.digested) {
+        if let Some(bytes) = file.digest_bytes(&results) {
+            digests.insert(file.name, hex(&Sha256::digest(bytes?)));
+        }
+    }
+    let file_digests = FileDigests::from_fn(|name| digests.remove(name))
+        .expect("every digested file is streamed (outcomes.csv) or has an export");
     Ok(baseline::from_aggregate(
         scenario,
         plan,

@@ -25,7 +25,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::engine::{Aggregate, RunPlan};
-use crate::output::files::{OUTCOMES_FILE, SUMMARY_FILE, TIMESERIES_FILE};
+use crate::output::files;
 use crate::output::hex;
 use crate::scenario::{MAX_RUNS, Scenario};
 use crate::stats::{Distribution, EventCounts, QUANTILE_RELATIVE_ACCURACY, QUANTILES};
@@ -166,38 +166,59 @@ pub struct SeriesStats {
     pub stats: Stats,
 }
 
-/// Per-file SHA-256 digests (lowercase hex).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileDigests {
-    /// `summary.json` without its `version` and `scenario_hash` fields, printed as secsim
-    /// prints it ([`summary_for_digest`]).
-    #[serde(rename = "summary.json")]
-    pub summary: String,
-    /// `timeseries.csv`.
-    #[serde(rename = "timeseries.csv")]
-    pub timeseries: String,
-    /// `outcomes.csv`.
-    #[serde(rename = "outcomes.csv")]
-    pub outcomes: String,
-}
+/// Per-file SHA-256 digests (lowercase hex) of the files the registry marks as digested
+/// ([`files::RUN_FILES`]), in its order; written as a JSON object from file name to digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDigests(Vec<(&'static str, String)>);
 
 impl FileDigests {
-    /// (file name, digest) pairs, in file order.
-    pub fn entries(&self) -> [(&'static str, &str); 3] {
-        [
-            (SUMMARY_FILE, &self.summary),
-            (TIMESERIES_FILE, &self.timeseries),
-            (OUTCOMES_FILE, &self.outcomes),
-        ]
+    /// The digests of the digested files, given by file name; None unless `digest_of` names
+    /// every digested file.
+    pub fn from_fn(mut digest_of: impl FnMut(&str) -> Option<String>) -> Option<FileDigests> {
+        files::RUN_FILES
+            .iter()
+            .filter(|file| file.digested)
+            .map(|file| Some((file.name, digest_of(file.name)?)))
+            .collect::<Option<Vec<_>>>()
+            .map(FileDigests)
     }
 
-    /// The combined digest: SHA-256 of one line `<file> <digest>` per file, in file order.
+    /// (file name, digest) pairs, in registry order.
+    pub fn entries(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.0.iter().map(|(file, digest)| (*file, digest.as_str()))
+    }
+
+    /// The combined digest: SHA-256 of one line `<file> <digest>` per file, in registry order.
     pub fn combined(&self) -> String {
         let mut hasher = Sha256::new();
         for (file, digest) in self.entries() {
             hasher.update(format!("{file} {digest}\n").as_bytes());
         }
         hex(&hasher.finalize())
+    }
+}
+
+impl Serialize for FileDigests {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.entries())
+    }
+}
+
+impl<'de> Deserialize<'de> for FileDigests {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut given = std::collections::BTreeMap::<String, String>::deserialize(deserializer)?;
+        let digests = FileDigests::from_fn(|name| given.remove(name)).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "file_digests must name {:?}",
+                files::names_where(|file| file.digested)
+            ))
+        })?;
+        match given.keys().next() {
+            Some(extra) => Err(serde::de::Error::custom(format!(
+                "file_digests names {extra:?}, which is not a digested result file"
+            ))),
+            None => Ok(digests),
+        }
     }
 }
 
@@ -298,24 +319,6 @@ impl HashingWriter {
     pub fn hex(self) -> String {
         hex(&self.0.finalize())
     }
-}
-
-/// Fields of `summary.json` left out of the digest: they identify the software and the
-/// scenario, which a baseline records and compares on their own, and are not results.
-pub const NOT_DIGESTED: [&str; 2] = ["version", "scenario_hash"];
-
-/// `summary.json` as secsim writes it (pretty JSON and a newline), without the
-/// [`NOT_DIGESTED`] fields.
-pub fn summary_for_digest(summary_json: &Value) -> Result<String, serde_json::Error> {
-    let mut summary_json = summary_json.clone();
-    if let Some(object) = summary_json.as_object_mut() {
-        for field in NOT_DIGESTED {
-            object.shift_remove(field);
-        }
-    }
-    let mut text = serde_json::to_string_pretty(&summary_json)?;
-    text.push('\n');
-    Ok(text)
 }
 
 /// The baseline of a run of `plan` whose results are `aggregate` and whose files hash to
@@ -599,11 +602,7 @@ mod tests {
     /// A baseline of one outcome whose summary holds `values`, with consistent digests.
     fn baseline_with(values: [f64; 5]) -> Baseline {
         let digest = "ab".repeat(32);
-        let file_digests = FileDigests {
-            summary: digest.clone(),
-            timeseries: digest.clone(),
-            outcomes: digest,
-        };
+        let file_digests = FileDigests::from_fn(|_| Some(digest.clone())).unwrap();
         let [mean, sd, mcse, p05, p95] = values.map(Some);
         let stats = Stats {
             n: 12,

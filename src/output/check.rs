@@ -382,7 +382,6 @@ pub fn compare(then: &Baseline, now: &Baseline, mode: Mode, tolerance: f64) -> R
         file_digests: then
             .file_digests
             .entries()
-            .into_iter()
             .zip(now.file_digests.entries())
             .map(|((file, old), (_, new))| (file, old.to_owned(), new.to_owned()))
             .collect(),

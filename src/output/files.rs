@@ -1,6 +1,18 @@
 //! The registry of a run's result files: every place that iterates over them (baselines'
-//! digests, `selftest`, part folders, checkpoints, the staged folder's marker) reads this list,
-//! so a new result file is added here once.
+//! digests, `selftest`, part folders, checkpoints, the staged folder's marker, the writing of
+//! a results folder) reads this list, so a new result file is added here once, with its writer.
+//!
+//! A file made from the final aggregate carries its writer as an [`Export`] (hyperfine's
+//! `Exporter`, as a function): [`crate::output::results`] writes a folder by calling each one,
+//! and `secsim baseline` / `secsim check` digest the same bytes by calling it on a hasher.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::engine::Aggregate;
+use crate::output::summary::Stopping;
+use crate::output::{OutputError, summary, timeseries};
+use crate::scenario::Scenario;
 
 /// How a result file comes to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,8 +28,24 @@ pub enum Written {
     Provenance,
 }
 
+/// What the writers of files made from the aggregate read.
+#[derive(Clone, Copy)]
+pub struct RunResults<'a> {
+    pub scenario: &'a Scenario,
+    pub seed: u64,
+    pub aggregate: &'a Aggregate,
+    /// Only for a run with `--precision`.
+    pub stopping: Option<&'a Stopping<'a>>,
+}
+
+/// Writes one result file from a run's results.
+pub type Export = fn(&RunResults<'_>, &mut dyn Write) -> Result<(), OutputError>;
+
+/// Turns a file's bytes into the bytes its baseline digest covers.
+pub type DigestForm = fn(&[u8]) -> Result<Vec<u8>, OutputError>;
+
 /// One file (or folder) of a run's results folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct ResultFile {
     pub name: &'static str,
     pub written: Written,
@@ -26,6 +54,17 @@ pub struct ResultFile {
     /// Compared byte for byte by `secsim selftest`: results that must not depend on threads or
     /// shards.
     pub compared_by_selftest: bool,
+    /// The writer of a [`Written::FromAggregate`] file.
+    pub export: Option<Export>,
+    /// For a digested file whose digest leaves something out: what it covers (otherwise the
+    /// file's bytes as written).
+    pub digest_form: Option<DigestForm>,
+}
+
+impl PartialEq for ResultFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
 }
 
 impl ResultFile {
@@ -34,6 +73,35 @@ impl ResultFile {
     pub fn carried_by_parts(&self) -> bool {
         self.written == Written::Streamed
     }
+
+    /// The bytes of the file for `results`, as its baseline digest covers them; None for a
+    /// file not written from the aggregate.
+    pub fn digest_bytes(&self, results: &RunResults<'_>) -> Option<Result<Vec<u8>, OutputError>> {
+        let export = self.export?;
+        let mut bytes = Vec::new();
+        Some(
+            export(results, &mut bytes).and_then(|()| match self.digest_form {
+                Some(form) => form(&bytes),
+                None => Ok(bytes),
+            }),
+        )
+    }
+}
+
+fn export_summary(results: &RunResults<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
+    let text = summary::render(
+        results.scenario,
+        results.seed,
+        results.aggregate,
+        results.stopping,
+    )
+    .map_err(OutputError::from)?;
+    out.write_all(text.as_bytes())
+        .map_err(OutputError::io(Path::new(SUMMARY_FILE), "cannot write"))
+}
+
+fn export_timeseries(results: &RunResults<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
+    timeseries::write(results.scenario, results.aggregate, out)
 }
 
 /// `summary.json`: means, quantiles and event probabilities of every outcome. Also the marker
@@ -43,6 +111,8 @@ pub const SUMMARY: ResultFile = ResultFile {
     written: Written::FromAggregate,
     digested: true,
     compared_by_selftest: true,
+    export: Some(export_summary),
+    digest_form: Some(summary::digest_form),
 };
 /// `timeseries.csv`: quantiles of every series, month by month.
 pub const TIMESERIES: ResultFile = ResultFile {
@@ -50,6 +120,8 @@ pub const TIMESERIES: ResultFile = ResultFile {
     written: Written::FromAggregate,
     digested: true,
     compared_by_selftest: true,
+    export: Some(export_timeseries),
+    digest_form: None,
 };
 /// `outcomes.csv`: one row per replication.
 pub const OUTCOMES: ResultFile = ResultFile {
@@ -57,6 +129,8 @@ pub const OUTCOMES: ResultFile = ResultFile {
     written: Written::Streamed,
     digested: true,
     compared_by_selftest: true,
+    export: None,
+    digest_form: None,
 };
 /// `charts/`: PNG and SVG.
 pub const CHARTS: ResultFile = ResultFile {
@@ -64,6 +138,8 @@ pub const CHARTS: ResultFile = ResultFile {
     written: Written::WithCharts,
     digested: false,
     compared_by_selftest: false,
+    export: None,
+    digest_form: None,
 };
 /// `report.html`: the charts and tables in one page.
 pub const REPORT: ResultFile = ResultFile {
@@ -71,6 +147,8 @@ pub const REPORT: ResultFile = ResultFile {
     written: Written::WithCharts,
     digested: false,
     compared_by_selftest: false,
+    export: None,
+    digest_form: None,
 };
 /// `manifest.json`: provenance.
 pub const MANIFEST: ResultFile = ResultFile {
@@ -78,10 +156,13 @@ pub const MANIFEST: ResultFile = ResultFile {
     written: Written::Provenance,
     digested: false,
     compared_by_selftest: false,
+    export: None,
+    digest_form: None,
 };
 
-/// Every file of a run's results folder, in the order they are written.
-pub const RUN_FILES: [ResultFile; 6] = [OUTCOMES, SUMMARY, TIMESERIES, CHARTS, REPORT, MANIFEST];
+/// Every file of a run's results folder. The digested ones come in the order a baseline's
+/// combined digest lists them (changing it changes every digest).
+pub const RUN_FILES: [ResultFile; 6] = [SUMMARY, TIMESERIES, OUTCOMES, CHARTS, REPORT, MANIFEST];
 
 /// The file names of the files for which `keep` holds, in [`RUN_FILES`] order.
 pub fn names_where(keep: impl Fn(&ResultFile) -> bool) -> Vec<&'static str> {
@@ -114,12 +195,33 @@ mod tests {
     fn only_results_are_digested_and_compared() {
         assert_eq!(
             names_where(|file| file.digested),
-            ["outcomes.csv", "summary.json", "timeseries.csv"]
+            ["summary.json", "timeseries.csv", "outcomes.csv"]
         );
         assert_eq!(
             names_where(|file| file.compared_by_selftest),
             names_where(|file| file.digested)
         );
         assert_eq!(names_where(ResultFile::carried_by_parts), ["outcomes.csv"]);
+    }
+
+    /// `secsim baseline` digests the streamed files as they are written and the others by
+    /// calling their export: a digested file must be one or the other.
+    #[test]
+    fn every_digested_file_is_streamed_or_exported() {
+        for file in RUN_FILES.iter().filter(|file| file.digested) {
+            assert!(
+                file.carried_by_parts() != file.export.is_some(),
+                "{}",
+                file.name
+            );
+        }
+        for file in RUN_FILES {
+            assert_eq!(
+                file.export.is_some(),
+                file.written == Written::FromAggregate,
+                "{}",
+                file.name
+            );
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! The files of a run's results folder besides `outcomes.csv` (streamed by
-//! [`crate::output::outcomes`]) and `manifest.json`: `summary.json`, `timeseries.csv`, charts
-//! and `report.html`, written into a [`StagedDir`].
+//! [`crate::output::outcomes`]) and `manifest.json`: the registry's files made from the
+//! aggregate (`summary.json`, `timeseries.csv`), charts and `report.html`, written into a
+//! [`StagedDir`].
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -12,12 +13,10 @@ use crate::engine::Aggregate;
 use crate::output::charts::{self, ChartFile};
 use crate::output::report::{self, Figure};
 use crate::output::summary::Stopping;
-use crate::output::{OutputError, StagedDir, figures, summary, timeseries};
+use crate::output::{OutputError, StagedDir, figures};
 use crate::scenario::Scenario;
 
-use crate::output::files::{
-    CHARTS_FOLDER, OUTCOMES_FILE, REPORT_FILE, SUMMARY_FILE, TIMESERIES_FILE,
-};
+use crate::output::files::{CHARTS_FOLDER, OUTCOMES_FILE, REPORT_FILE, RUN_FILES, RunResults};
 
 /// Writes `files` into `folder` as PNG and SVG, in parallel; returns the figures to embed in a
 /// report, in the order given.
@@ -54,16 +53,24 @@ pub fn write_result_files(
     charts: bool,
     pool: &rayon::ThreadPool,
 ) -> Result<Vec<figures::OutcomeHistogram>, OutputError> {
+    let results = RunResults {
+        scenario,
+        seed,
+        aggregate,
+        stopping,
+    };
+    for file in RUN_FILES {
+        let Some(export) = file.export else { continue };
+        let path = staged.path().join(file.name);
+        let handle = File::create(&path).map_err(OutputError::io(&path, "cannot create"))?;
+        let mut writer = BufWriter::new(handle);
+        export(&results, &mut writer)?;
+        writer
+            .flush()
+            .map_err(OutputError::io(&path, "cannot write"))?;
+    }
+
     let outcomes_path = staged.path().join(OUTCOMES_FILE);
-    let summary_path = staged.path().join(SUMMARY_FILE);
-    let text = summary::render(scenario, seed, aggregate, stopping).map_err(OutputError::from)?;
-    std::fs::write(&summary_path, text).map_err(OutputError::io(&summary_path, "cannot write"))?;
-
-    let timeseries_path = staged.path().join(TIMESERIES_FILE);
-    let file = File::create(&timeseries_path)
-        .map_err(OutputError::io(&timeseries_path, "cannot create"))?;
-    timeseries::write(scenario, aggregate, BufWriter::new(file))?;
-
     let histograms = figures::outcome_histograms(aggregate, &outcomes_path)?;
     if charts {
         let mut files = figures::run_charts(scenario, seed, aggregate, &histograms);

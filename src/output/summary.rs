@@ -212,16 +212,6 @@ pub fn summary_file(
     }
 }
 
-/// [`summary_file`] as a JSON value, for code that edits it (the baseline digest).
-pub fn summary_json(
-    scenario: &Scenario,
-    seed: u64,
-    aggregate: &Aggregate,
-    stopping: Option<&Stopping>,
-) -> Value {
-    serde_json::to_value(summary_file(scenario, seed, aggregate, stopping)).unwrap_or(Value::Null)
-}
-
 /// `summary.json` as text, with a trailing newline.
 pub fn render(
     scenario: &Scenario,
@@ -233,4 +223,23 @@ pub fn render(
     let mut text = serde_json::to_string_pretty(&document)?;
     text.push('\n');
     Ok(text)
+}
+
+/// Fields of `summary.json` left out of a baseline's digest: they identify the software and the
+/// scenario, which a baseline records and compares on their own, and are not results.
+pub const NOT_DIGESTED: [&str; 2] = ["version", "scenario_hash"];
+
+/// `summary.json`'s bytes as a baseline digests them: printed as secsim prints it, without the
+/// [`NOT_DIGESTED`] fields. Numbers come back bit for bit (serde_json's `float_roundtrip`), and
+/// the order of the fields is kept (`preserve_order`).
+pub fn digest_form(bytes: &[u8]) -> Result<Vec<u8>, crate::output::OutputError> {
+    let mut document: Value = serde_json::from_slice(bytes)?;
+    if let Some(object) = document.as_object_mut() {
+        for field in NOT_DIGESTED {
+            object.shift_remove(field);
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&document)?;
+    text.push('\n');
+    Ok(text.into_bytes())
 }

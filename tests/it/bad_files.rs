@@ -1,14 +1,15 @@
 //! The bad-input corpus: every file in `tests/bad/`, and the few cases written at test time
 //! (`GENERATED`), is refused by `secsim validate FILE` with exit code 2, nothing on stdout, and
-//! on stderr exactly the message in `tests/snapshots/bad/<file stem>.txt`. Each message names the
-//! file and either `line:column` or the field path of the problem.
+//! on stderr exactly the message in the `insta` snapshot `tests/snapshots/bad/<file stem>.snap`.
+//! Each message names the file and either `line:column` or the field path of the problem.
 //!
 //! Paths in messages are made machine-independent: the repository's folder becomes `<repo>` and
 //! the temporary folder of the generated cases `<tmp>`. When a message is meant to change
-//! (a clearer wording, a new case), regenerate the snapshots and review the diff:
+//! (a clearer wording, a new case), review the new snapshots with `cargo insta review`, or
+//! accept them all and read the diff:
 //!
 //! ```text
-//! SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test it bad_files::
+//! INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test --release --test it bad_files::
 //! git diff tests/snapshots/bad/
 //! ```
 //!
@@ -114,8 +115,13 @@ fn snapshot_dir() -> PathBuf {
     repo().join("tests/snapshots/bad")
 }
 
-fn snapshot_path(name: &str) -> PathBuf {
-    snapshot_dir().join(Path::new(name).with_extension("txt"))
+/// A case's snapshot name: its file stem.
+fn snapshot_name(name: &str) -> String {
+    Path::new(name)
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// `text` with `folder` (as given and canonical) replaced by `placeholder`.
@@ -157,7 +163,6 @@ fn places_the_problem(message: &str, name: &str) -> bool {
 
 #[test]
 fn every_bad_file_is_refused_with_its_snapshot_message() {
-    let update = std::env::var_os("SECSIM_UPDATE_SNAPSHOTS").is_some_and(|value| value == "1");
     let generated_dir = tempfile::tempdir().unwrap();
     // Some generated cases extend `base.ron`; it is never read (they fail first), but a valid
     // one is there so that a case can only fail for the reason it was written for.
@@ -167,10 +172,8 @@ fn every_bad_file_is_refused_with_its_snapshot_message() {
     )
     .unwrap();
     let work = tempfile::tempdir().unwrap();
-    if update {
-        fs::create_dir_all(snapshot_dir()).unwrap();
-    }
     let mut failures = Vec::new();
+    let mut messages = Vec::new();
     for (name, path) in cases(generated_dir.path()) {
         let output = secsim(work.path(), &["validate", path.to_str().unwrap()]);
         let message = replace_folder(&stderr(&output), &repo(), "<repo>");
@@ -193,27 +196,23 @@ fn every_bad_file_is_refused_with_its_snapshot_message() {
                 "{context}\nexpected `{name}:line:column:` or field paths"
             ));
         }
-        let snapshot = snapshot_path(&name);
-        if update {
-            fs::write(&snapshot, &message).unwrap();
-            continue;
-        }
-        match fs::read_to_string(&snapshot) {
-            Ok(expected) if expected == message => {}
-            Ok(expected) => failures.push(format!(
-                "{context}\ndiffers from {}, which says:\n{expected}",
-                snapshot.display()
-            )),
-            Err(error) => failures.push(format!("{context}\n{}: {error}", snapshot.display())),
-        }
+        messages.push((snapshot_name(&name), message));
     }
     assert!(
         failures.is_empty(),
-        "{}\n\n{} failure(s). If a message change is intended, regenerate the snapshots with \
-         SECSIM_UPDATE_SNAPSHOTS=1 cargo test --release --test it bad_files:: and review the diff.",
+        "{}\n\n{} failure(s)",
         failures.join("\n\n"),
         failures.len()
     );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(snapshot_dir());
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (name, message) in &messages {
+            insta::assert_snapshot!(name.as_str(), message);
+        }
+    });
     assert!(
         names_in(work.path()).is_empty(),
         "validate wrote {:?}",
@@ -234,7 +233,7 @@ fn every_bad_file_has_a_snapshot_and_every_snapshot_a_file() {
         .iter()
         .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
         .chain(GENERATED.iter().map(|(name, _)| name.to_string()))
-        .map(|name| Path::new(&name).with_extension("txt").display().to_string())
+        .map(|name| format!("{}.snap", snapshot_name(&name)))
         .collect();
     let snapshots: BTreeSet<String> = fs::read_dir(snapshot_dir())
         .unwrap()
@@ -245,8 +244,8 @@ fn every_bad_file_has_a_snapshot_and_every_snapshot_a_file() {
     assert!(
         without_snapshot.is_empty() && without_case.is_empty(),
         "snapshots missing in tests/snapshots/bad/: {without_snapshot:?}\nsnapshots of no case \
-         (delete them): {without_case:?}\nTo create missing ones: SECSIM_UPDATE_SNAPSHOTS=1 cargo test \
-         --release --test it bad_files::"
+         (delete them): {without_case:?}\nTo create missing ones: INSTA_UPDATE=always \
+         INSTA_FORCE_PASS=1 cargo test --release --test it bad_files::"
     );
 }
 
