@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::engine::PrecisionRequest;
 use crate::scenario::MAX_RUNS;
+use crate::scoring::MinSkill;
 
 /// Monte Carlo scenarios of regional security outcomes.
 #[derive(Debug, Parser)]
@@ -44,6 +45,34 @@ pub enum Command {
     /// Run a scenario on one thread and on all cores and check the result files are the same
     /// bytes; exit 1 when they are not.
     Selftest(SelftestArgs),
+    /// Run a scenario and score its forecasts against observed data (CRPS, interval score,
+    /// coverage, PIT, bias) and against benchmarks built from the months before its start;
+    /// writes scores.csv, scores.json, charts/, report.html and manifest.json.
+    Score(ScoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Scenario file (RON). The results folder defaults to output/<file stem>_scores.
+    pub scenario: PathBuf,
+    /// Observed series: CSV with header `metric,actor,date,value` (date YYYY-MM). Rows before
+    /// the start feed the benchmarks; rows after the horizon are skipped and reported.
+    #[arg(long, value_name = "FILE")]
+    pub observed: PathBuf,
+    /// Observed outcome values: CSV with header `outcome,value`, one row per outcome of the
+    /// scenario.
+    #[arg(long, value_name = "FILE")]
+    pub observed_outcomes: Option<PathBuf>,
+    /// Exit 1 when any scored series' CRPS skill against BENCHMARK (persistence,
+    /// last_12_months, negative_binomial) is below X; repeatable. The files are written first.
+    #[arg(long, value_name = "BENCHMARK=X")]
+    pub min_skill: Vec<MinSkill>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

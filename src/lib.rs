@@ -40,4 +40,5 @@ pub mod math;
 pub mod model;
 pub mod output;
 pub mod scenario;
+pub mod scoring;
 pub mod stats;

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod merge;
 pub mod options;
 pub mod run;
+pub mod score;
 pub mod selftest;
 pub mod sensitivity;
 pub mod validate;
@@ -74,6 +75,7 @@ pub fn execute(
         Command::Baseline(args) => baseline::execute(args, terminal),
         Command::Check(args) => check::execute(args, terminal),
         Command::Selftest(args) => selftest::execute(args, invocation, terminal),
+        Command::Score(args) => score::execute(args, invocation, terminal),
     }
 }
 

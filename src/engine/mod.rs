@@ -49,6 +49,9 @@ pub enum Summaries {
     /// Outcomes and events only: experiments with many points need no more, and skipping the
     /// series sketches more than halves the cost of a replication.
     OutcomesOnly,
+    /// [`Summaries::WithSeries`], and each replication's series handed to the sink as well
+    /// ([`Block::series`]): for scores that need every value (an exact CRPS), not a sketch.
+    WithSeriesRows,
 }
 
 impl Aggregate {
@@ -117,6 +120,11 @@ pub struct Block {
     pub outcomes: Vec<f64>,
     /// Number of outcomes per row.
     pub n_outcomes: usize,
+    /// Only with [`Summaries::WithSeriesRows`]: each replication's series, one row of
+    /// `series_width` values per replication, laid out as [`RunOutput::series`]
+    /// (`series_index * horizon + month`); empty otherwise.
+    pub series: Vec<f64>,
+    pub series_width: usize,
 }
 
 impl Block {
@@ -198,7 +206,14 @@ fn simulate_block(
         first_run: runs.start,
         outcomes: Vec::with_capacity((runs.end - runs.start) as usize * scenario.outcomes.len()),
         n_outcomes: scenario.outcomes.len(),
+        series: Vec::new(),
+        series_width: 0,
     };
+    if summaries == Summaries::WithSeriesRows {
+        rows.series_width = scenario.series.len() * scenario.horizon_months;
+        rows.series
+            .reserve((runs.end - runs.start) as usize * rows.series_width);
+    }
     let mut output = RunOutput::default();
     let mut buffer = SeriesBuffer {
         values: Vec::with_capacity(SERIES_BUFFER_RUNS * aggregate.series.len()),
@@ -207,8 +222,13 @@ fn simulate_block(
     for run_index in runs {
         simulate(scenario, plan.seed, run_index, workspace, &mut output);
         aggregate.add_scalars(&output);
-        if summaries == Summaries::WithSeries {
-            buffer.push(&output.series);
+        match summaries {
+            Summaries::WithSeries => buffer.push(&output.series),
+            Summaries::WithSeriesRows => {
+                buffer.push(&output.series);
+                rows.series.extend_from_slice(&output.series);
+            }
+            Summaries::OutcomesOnly => {}
         }
         if buffer.runs == SERIES_BUFFER_RUNS {
             buffer.flush(&mut aggregate);

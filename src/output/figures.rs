@@ -248,6 +248,8 @@ pub fn run_charts(
                     label: name.clone(),
                     quantiles: series_quantiles(scenario, aggregate, index),
                 }],
+                observed: Vec::new(),
+                observed_label: String::new(),
             }),
             frame: Frame {
                 title: format!(
@@ -276,6 +278,7 @@ pub fn run_charts(
         files.push(ChartFile {
             chart: Chart::Distribution(DistributionChart {
                 x_label: format!("{} ({unit})", outcome.name),
+                counted: "runs".to_owned(),
                 series: vec![DistributionSeries {
                     label: name.clone(),
                     bins: histograms
@@ -388,6 +391,8 @@ pub fn comparison_charts(
                 start: first.scenario.start,
                 y_label: metric_label(series.metric),
                 series: fans,
+                observed: Vec::new(),
+                observed_label: String::new(),
             }),
             frame: Frame {
                 title: format!(
@@ -451,6 +456,7 @@ pub fn comparison_charts(
         files.push(ChartFile {
             chart: Chart::Distribution(DistributionChart {
                 x_label: format!("{outcome_name} ({unit})"),
+                counted: "runs".to_owned(),
                 series: histograms,
             }),
             frame: Frame {

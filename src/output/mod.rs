@@ -17,6 +17,7 @@ pub mod outcomes;
 pub mod part;
 pub mod report;
 pub mod results;
+pub mod scores;
 pub mod selftest;
 pub mod sensitivity;
 mod stale;

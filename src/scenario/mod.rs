@@ -337,9 +337,30 @@ pub struct YearMonth {
 }
 
 impl YearMonth {
+    /// Reads `YYYY-MM` (year 1000..=9999, month 01..=12); None for anything else.
+    pub fn parse(text: &str) -> Option<YearMonth> {
+        let (year, month) = text.split_once('-')?;
+        let valid_shape = year.len() == 4 && month.len() == 2;
+        let year: i32 = year.parse().ok()?;
+        let month: u32 = month.parse().ok()?;
+        (valid_shape && (1000..=9999).contains(&year) && (1..=12).contains(&month))
+            .then_some(YearMonth { year, month })
+    }
+
+    /// Months from `earlier` to this month (negative when `earlier` is later).
+    pub fn months_since(self, earlier: YearMonth) -> i64 {
+        let index = |ym: YearMonth| ym.year as i64 * 12 + ym.month as i64 - 1;
+        index(self) - index(earlier)
+    }
+
     /// The month `offset` months after this one.
     pub fn plus(self, offset: usize) -> YearMonth {
-        let index = self.year as i64 * 12 + (self.month as i64 - 1) + offset as i64;
+        self.shifted(offset as i64)
+    }
+
+    /// The month `offset` months after this one (before it when negative).
+    pub fn shifted(self, offset: i64) -> YearMonth {
+        let index = self.year as i64 * 12 + (self.month as i64 - 1) + offset;
         YearMonth {
             year: index.div_euclid(12) as i32,
             month: index.rem_euclid(12) as u32 + 1,

@@ -279,13 +279,7 @@ impl Checker {
     }
 
     fn start_month(&mut self, text: &str) -> Option<YearMonth> {
-        let parsed = text.split_once('-').and_then(|(year, month)| {
-            let valid_shape = year.len() == 4 && month.len() == 2;
-            let year: i32 = year.parse().ok()?;
-            let month: u32 = month.parse().ok()?;
-            (valid_shape && (1000..=9999).contains(&year) && (1..=12).contains(&month))
-                .then_some(YearMonth { year, month })
-        });
+        let parsed = YearMonth::parse(text);
         if parsed.is_none() {
             self.problem(
                 "start",

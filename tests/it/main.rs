@@ -24,6 +24,7 @@ mod determinism;
 mod examples;
 mod help_flags;
 mod layers;
+mod observed_data;
 mod regressions;
 mod samplers;
 mod scale;

@@ -31,6 +31,8 @@ pub struct DistributionSeries {
 #[derive(Debug, Clone)]
 pub struct DistributionChart {
     pub x_label: String,
+    /// What the bars count: "runs" for an outcome's replications.
+    pub counted: String,
     pub series: Vec<DistributionSeries>,
 }
 
@@ -52,7 +54,7 @@ impl DistributionChart {
             x_format: &|x| short_number(*x),
             y_format: &percent,
             x_desc: &self.x_label,
-            y_desc: "share of runs",
+            y_desc: &format!("share of {}", self.counted),
         };
         let mut chart = plot_with_axes(area, &axes)?;
 
@@ -68,7 +70,7 @@ impl DistributionChart {
                         )
                     }))
                     .map_err(describe)?
-                    .label("share of runs in each bin")
+                    .label(format!("share of {} in each bin", self.counted))
                     .legend(box_key(base.mix(0.55).filled()));
             } else {
                 let outline: Vec<(f64, f64)> = series

@@ -23,6 +23,11 @@ pub struct FanChart {
     pub start: YearMonth,
     pub y_label: String,
     pub series: Vec<FanSeries>,
+    /// Observed values to draw on the bands as points: (month from the start, negative
+    /// before it; value). Empty for a forecast alone.
+    pub observed: Vec<(i64, f64)>,
+    /// The legend entry of the observed points.
+    pub observed_label: String,
 }
 
 impl FanChart {
@@ -39,12 +44,20 @@ impl FanChart {
         let (y_low, y_high) = padded_range(
             self.series
                 .iter()
-                .flat_map(|series| series.quantiles.iter().flat_map(|q| [q[0], q[4]])),
+                .flat_map(|series| series.quantiles.iter().flat_map(|q| [q[0], q[4]]))
+                .chain(self.observed.iter().map(|(_, value)| *value)),
             true,
         );
+        let first_month = self
+            .observed
+            .iter()
+            .map(|(month, _)| *month)
+            .min()
+            .unwrap_or(0)
+            .min(0);
         let date = month_label(self.start);
         let axes = Axes {
-            x: 0.0..(months.max(2) - 1) as f64,
+            x: first_month as f64..(months.max(2) - 1) as f64,
             y: y_low..y_high,
             x_labels: 12,
             y_labels: 8,
@@ -105,6 +118,17 @@ impl FanChart {
                 .map_err(describe)?
                 .label(label)
                 .legend(line_key(base, 3));
+        }
+        if !self.observed.is_empty() {
+            chart
+                .draw_series(
+                    self.observed.iter().map(|&(month, value)| {
+                        Circle::new((month as f64, value), 5, BLACK.filled())
+                    }),
+                )
+                .map_err(describe)?
+                .label(self.observed_label.as_str())
+                .legend(|(x, y)| Circle::new((x + 12, y), 5, BLACK.filled()));
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }

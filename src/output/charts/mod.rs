@@ -11,6 +11,7 @@ pub mod distribution;
 pub mod events;
 pub mod exceedance;
 pub mod fan;
+pub mod lines;
 pub mod scatter;
 
 use std::path::{Path, PathBuf};
@@ -138,6 +139,7 @@ pub enum Chart {
     Difference(difference::DifferenceChart),
     Scatter(scatter::ScatterChart),
     Bars(bars::BarChart),
+    Lines(lines::LineChart),
 }
 
 /// A chart to write: what, its frame, and its file stem.
@@ -158,6 +160,7 @@ impl Chart {
             Chart::Difference(chart) => chart.draw(area),
             Chart::Scatter(chart) => chart.draw(area),
             Chart::Bars(chart) => chart.draw(area),
+            Chart::Lines(chart) => chart.draw(area),
         }
     }
 }
@@ -289,7 +292,7 @@ pub(crate) fn percent(value: &f64) -> String {
 
 /// A month index as its calendar month, for time axes.
 pub(crate) fn month_label(start: crate::scenario::YearMonth) -> impl Fn(&f64) -> String {
-    move |x: &f64| start.plus(x.round().max(0.0) as usize).to_string()
+    move |x: &f64| start.shifted(x.round() as i64).to_string()
 }
 
 /// A readable number for labels: no more digits than the value needs.
