@@ -270,7 +270,7 @@ pub fn render_json(results: &ScoreResults<'_>) -> Result<String, serde_json::Err
 fn compact(value: Option<f64>) -> String {
     match value {
         Some(value) if value.is_finite() && value.abs() >= 100.0 => format!("{value:.0}"),
-        Some(value) if value.is_finite() => format!("{value:.2}"),
+        Some(value) if value.is_finite() => format!("{value:.3}"),
         _ => "-".to_owned(),
     }
 }
@@ -290,12 +290,13 @@ pub fn render_table(results: &ScoreResults<'_>) -> String {
     );
     let _ = writeln!(
         text,
-        "\n{:<24} {:>6} {:>21} {:>10} {:>10} {:>6} {:>6}  skill vs {}",
+        "\n{:<24} {:>6} {:>21} {:>10} {:>10} {:>9} {:>6} {:>6}  skill vs {}",
         "series",
         "months",
         "observed / forecast",
         "90% low",
         "90% high",
+        "CRPS",
         "cov50",
         "cov90",
         Benchmark::ALL.map(Benchmark::name).join(", ")
@@ -310,7 +311,7 @@ pub fn render_table(results: &ScoreResults<'_>) -> String {
             .collect();
         let _ = writeln!(
             text,
-            "{:<24} {:>6} {:>21} {:>10} {:>10} {:>5.0}% {:>5.0}%  {}",
+            "{:<24} {:>6} {:>21} {:>10} {:>10} {:>9} {:>5.0}% {:>5.0}%  {}",
             format!("{metric} {actor}"),
             score.months.len(),
             format!(
@@ -320,6 +321,7 @@ pub fn render_table(results: &ScoreResults<'_>) -> String {
             ),
             compact(Some(totals.p05)),
             compact(Some(totals.p95)),
+            compact(Some(model.crps)),
             model.coverage_50 * 100.0,
             model.coverage_90 * 100.0,
             skills.join(", ")

@@ -12,6 +12,7 @@
 mod common;
 
 mod atomic;
+mod backtests;
 mod bad_files;
 mod bad_input;
 mod batch;
@@ -28,6 +29,7 @@ mod observed_data;
 mod regressions;
 mod samplers;
 mod scale;
+mod score;
 mod selftest;
 mod sensitivity;
 mod statistical;

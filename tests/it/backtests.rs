@@ -1,0 +1,86 @@
+//! The back-tests (`scenarios/backtest/`) and the in-sample check (`niger_2021_2023`) scored
+//! against `data/observed/`, with their scores pinned: a change to the model or the scorer that
+//! moves any of them shows as a snapshot diff (`tests/snapshots/backtests/`), to be reviewed and
+//! reported in MODEL.md, "Validation". To accept a deliberate change:
+//!
+//! ```text
+//! INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test --release --test it backtests::
+//! git diff tests/snapshots/backtests/
+//! ```
+//!
+//! Each also runs with `--min-skill persistence=0`, the validity gate a CI pipeline can use:
+//! every scored series of the back-tests forecasts better than "same as last month".
+
+use std::path::PathBuf;
+
+use crate::common::{secsim, stderr, stdout};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// (snapshot name, scenario, observed file, gate against persistence).
+const CASES: [(&str, &str, &str, bool); 3] = [
+    (
+        "mali_2022_08",
+        "scenarios/backtest/mali_2022_08.ron",
+        "data/observed/mali.csv",
+        true,
+    ),
+    (
+        "burkina_faso_2022_10",
+        "scenarios/backtest/burkina_faso_2022_10.ron",
+        "data/observed/burkina_faso.csv",
+        true,
+    ),
+    // Starts in January 2021, the first month of the file: no history, so no benchmark.
+    (
+        "niger_2021_2023",
+        "scenarios/niger_2021_2023.ron",
+        "data/observed/niger.csv",
+        false,
+    ),
+];
+
+#[test]
+fn back_tests_and_the_in_sample_check_keep_their_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo().join("tests/snapshots/backtests"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    for (name, scenario, observed, gated) in CASES {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "score".to_owned(),
+            repo().join(scenario).display().to_string(),
+            "--observed".to_owned(),
+            repo().join(observed).display().to_string(),
+            "--out".to_owned(),
+            out.display().to_string(),
+            "--no-charts".to_owned(),
+            "--quiet".to_owned(),
+        ];
+        if gated {
+            args.extend(["--min-skill".to_owned(), "persistence=0".to_owned()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = secsim(dir.path(), &args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        // The table without the timing and the folder, which vary, and with the observed
+        // file's path made relative.
+        let text = stdout(&output);
+        let table: String = text
+            .lines()
+            .take_while(|line| !line.contains(" runs in "))
+            .map(|line| line.replace(&repo().display().to_string(), "<repo>") + "\n")
+            .collect();
+        settings.bind(|| insta::assert_snapshot!(name, table.trim_end()));
+    }
+}
