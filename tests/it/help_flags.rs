@@ -57,6 +57,8 @@ fn words(text: &str) -> Vec<String> {
                 .replace("{lhs}", &data("batch/lhs.ron"))
                 .replace("{sens}", &data("batch/sensitivity.ron"))
                 .replace("{base}", &data("batch/base.ron"))
+                .replace("{obs}", &data("small_observed.csv"))
+                .replace("{obs_outcomes}", &data("small_observed_outcomes.csv"))
         })
         .collect()
 }
@@ -413,6 +415,77 @@ fn cases() -> Vec<Case> {
             "baseline {small} --out a.json --threads 1",
             Stdout,
         ),
+        // score
+        case(
+            "score",
+            "--observed",
+            "score {small} --observed {obs} --out s --no-charts",
+            "score {small} --observed missing.csv --out s --no-charts",
+            Exit,
+        ),
+        case(
+            "score",
+            "--observed-outcomes",
+            "score {small} --observed {obs} --out s --no-charts",
+            "score {small} --observed {obs} --out s --no-charts --observed-outcomes {obs_outcomes}",
+            File("s/scores.json"),
+        ),
+        case(
+            "score",
+            "--min-skill",
+            "score {small} --observed {obs} --out s --no-charts",
+            "score {small} --observed {obs} --out s --no-charts --min-skill persistence=0.999",
+            Exit,
+        ),
+        case(
+            "score",
+            "--runs",
+            "score {small} --observed {obs} --out s --no-charts",
+            "score {small} --observed {obs} --out s --no-charts --runs 3",
+            File("s/scores.csv"),
+        ),
+        case(
+            "score",
+            "--seed",
+            "score {small} --observed {obs} --out s --no-charts",
+            "score {small} --observed {obs} --out s --no-charts --seed 99",
+            File("s/scores.csv"),
+        ),
+        case(
+            "score",
+            "--threads",
+            "score {small} --observed {obs} --out s --no-charts --threads 2",
+            "score {small} --observed {obs} --out s --no-charts --threads 1",
+            Manifest("s/manifest.json", "threads"),
+        ),
+        case(
+            "score",
+            "--out",
+            "score {small} --observed {obs} --no-charts",
+            "score {small} --observed {obs} --no-charts --out elsewhere",
+            Exists("elsewhere/scores.json"),
+        ),
+        case(
+            "score",
+            "--no-charts",
+            "score {small} --observed {obs} --out s",
+            "score {small} --observed {obs} --out s --no-charts",
+            Exists("s/charts"),
+        ),
+        case(
+            "score",
+            "--quiet",
+            "score {small} --observed {obs} --out s --no-charts --runs 200000",
+            "score {small} --observed {obs} --out s --no-charts --runs 200000 --quiet",
+            Terminal,
+        ),
+        case(
+            "score",
+            "--max-hours",
+            "score {small} --observed {obs} --out s --no-charts",
+            "score {small} --observed {obs} --out s --no-charts --max-hours 0.0000000001",
+            Exit,
+        ),
         // selftest
         case(
             "selftest",
@@ -488,6 +561,11 @@ fn cases() -> Vec<Case> {
             "sensitivity",
             "sensitivity {sens} --out r --no-charts --samples 4 --runs 5",
             "sensitivity {events} --out r --no-charts --samples 4 --runs 5",
+        ),
+        (
+            "score",
+            "score {events} --observed {obs} --out r --no-charts --runs 3",
+            "score {small} --observed {obs} --out r --no-charts --runs 3",
         ),
     ] {
         let mut one = case(
@@ -587,6 +665,7 @@ fn every_flag_in_help_has_an_effect_or_is_refused() {
         "baseline",
         "check",
         "selftest",
+        "score",
     ] {
         for flag in listed_flags(command) {
             if !cases
