@@ -49,6 +49,48 @@ pub enum Command {
     /// coverage, PIT, bias) and against benchmarks built from the months before its start;
     /// writes scores.csv, scores.json, charts/, report.html and manifest.json.
     Score(ScoreArgs),
+    /// Calibrate a scenario's uncertain parameters (their distributions are the priors) to
+    /// observed data by ABC-SMC; writes posterior.csv, calibration.json, calibrated.ron,
+    /// charts/, report.html and manifest.json.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// A scenario file with `--observed`, or several `SCENARIO.ron=OBSERVED.csv` pairs that
+    /// share parameters by name. The results folder defaults to
+    /// output/<first file stem>_calibration.
+    #[arg(required = true, num_args = 1..)]
+    pub targets: Vec<String>,
+    /// Observed series for a single scenario: CSV with header `metric,actor,date,value`.
+    #[arg(long, value_name = "FILE")]
+    pub observed: Option<PathBuf>,
+    /// Only these observed series count, written METRIC:ACTOR (e.g. attacks:Mali); repeatable
+    /// [default: every observed series the model produces].
+    #[arg(long, value_name = "METRIC:ACTOR")]
+    pub series: Vec<String>,
+    /// Particles per generation.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=100_000))]
+    pub particles: u64,
+    /// Generations at most (generation 0 is the prior).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub generations: u64,
+    /// Replications simulated per particle.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub runs_per_particle: u64,
+    /// Master seed [default: the first scenario's `seed`, else 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Quantile of the previous generation's distances that sets each tolerance.
+    #[arg(long, default_value_t = 0.5)]
+    pub quantile: f64,
+    /// Stop when a generation's acceptance rate falls below this.
+    #[arg(long, default_value_t = 0.01)]
+    pub min_acceptance: f64,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

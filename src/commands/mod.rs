@@ -7,6 +7,7 @@
 
 pub mod baseline;
 pub mod batch;
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod merge;
@@ -76,6 +77,7 @@ pub fn execute(
         Command::Check(args) => check::execute(args, terminal),
         Command::Selftest(args) => selftest::execute(args, invocation, terminal),
         Command::Score(args) => score::execute(args, invocation, terminal),
+        Command::Calibrate(args) => calibrate::execute(args, invocation, terminal),
     }
 }
 

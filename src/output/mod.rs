@@ -6,6 +6,7 @@
 
 pub mod baseline;
 pub mod batch;
+pub mod calibration;
 pub mod charts;
 pub mod check;
 pub mod checkpoint;

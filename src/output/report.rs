@@ -112,6 +112,9 @@ fn distribution(dist: &RawDistribution) -> String {
                 .collect();
             format!("one of {}", pairs.join(", "))
         }
+        RawDistribution::Joint { table, values, .. } => {
+            format!("joint table {table:?} ({} weighted rows)", values.len())
+        }
     }
 }
 

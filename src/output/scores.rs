@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::output::charts::distribution::{Bin, DistributionChart, DistributionSeries};
 use crate::output::charts::fan::{FanChart, FanSeries};
-use crate::output::charts::lines::{Line, LineChart};
+use crate::output::charts::lines::{Line, LineChart, XAxis};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
 use crate::output::figures::{caption, metric_label};
 use crate::output::report::{self, Figure, escape};
@@ -464,7 +464,7 @@ pub fn charts(results: &ScoreResults<'_>) -> Vec<ChartFile> {
         }
         files.push(ChartFile {
             chart: Chart::Lines(LineChart {
-                start: scenario.start,
+                x_axis: XAxis::Months(scenario.start),
                 y_label: format!("CRPS ({}; lower is better)", metric_label(series.metric)),
                 lines,
             }),

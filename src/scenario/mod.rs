@@ -625,7 +625,7 @@ pub enum Effect {
 }
 
 /// A validated distribution.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Distribution {
     Uniform {
         min: f64,

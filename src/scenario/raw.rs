@@ -566,6 +566,14 @@ pub enum RawDistribution {
         values: Vec<f64>,
         weights: Vec<f64>,
     },
+    /// One column of a table of joint draws (a calibrated posterior, say): every uncertain
+    /// parameter whose `Joint` names the same `table` draws the same row in a replication, so
+    /// the values at one position go together. Uncertain parameters only.
+    Joint {
+        table: String,
+        values: Vec<f64>,
+        weights: Vec<f64>,
+    },
 }
 
 /// A scalar computed from each replication.

@@ -416,6 +416,8 @@ impl Checker {
     fn uncertain(&mut self, uncertain: &[raw::RawUncertain]) -> Vec<Uncertain> {
         self.unique_names("uncertain", uncertain.iter().map(|item| item.name.as_str()));
         let mut resolved = Vec::with_capacity(uncertain.len());
+        // The first parameter of each joint table: (its name, rows, weights).
+        let mut tables: HashMap<&str, (&str, usize, &[f64])> = HashMap::new();
         for (index, item) in uncertain.iter().enumerate() {
             let path = format!("uncertain[{}].dist", quoted(&item.name));
             let distribution = self.distribution(&path, &item.dist);
@@ -423,10 +425,41 @@ impl Checker {
             self.uncertain_support
                 .entry(item.name.clone())
                 .or_insert((index, low, high));
+            // A joint table's columns share one random stream, keyed by the table's name: with
+            // the same weights, the same uniform number picks the same row for every column.
+            let key = match &item.dist {
+                RawDistribution::Joint {
+                    table,
+                    values,
+                    weights,
+                } => {
+                    match tables.get(table.as_str()) {
+                        None => {
+                            tables.insert(table, (&item.name, values.len(), weights));
+                        }
+                        Some((first, rows, first_weights)) => {
+                            if *rows != values.len() || *first_weights != weights.as_slice() {
+                                self.problem(
+                                    format!("{path}.weights"),
+                                    format!(
+                                        "joint table {}: {} rows and weights differ from those of {} ({} rows): columns of one table must have the same rows and the same weights",
+                                        quoted(table),
+                                        values.len(),
+                                        quoted(first),
+                                        rows
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    format!("joint:{table}")
+                }
+                _ => format!("uncertain:{}", item.name),
+            };
             resolved.push(Uncertain {
                 name: item.name.clone(),
                 distribution: distribution.unwrap_or(Distribution::Uniform { min: 0.0, max: 0.0 }),
-                stream_key: stream_key(&format!("uncertain:{}", item.name)),
+                stream_key: stream_key(&key),
             });
         }
         resolved
@@ -583,7 +616,10 @@ impl Checker {
                     max: *max,
                 }
             }
-            RawDistribution::Discrete { values, weights } => {
+            RawDistribution::Discrete { values, weights }
+            | RawDistribution::Joint {
+                values, weights, ..
+            } => {
                 if values.is_empty() || values.len() != weights.len() {
                     self.problem(
                         format!("{path}.weights"),
@@ -1157,6 +1193,13 @@ impl Checker {
                 }
                 let delay = delay.as_ref().and_then(|delay| {
                     let delay_path = format!("{path}.delay");
+                    if matches!(delay, RawDistribution::Joint { .. }) {
+                        self.problem(
+                            delay_path,
+                            "Joint is for uncertain parameters only: use Discrete for a delay",
+                        );
+                        return None;
+                    }
                     let distribution = self.distribution(&delay_path, delay)?;
                     let (low, _) = support(&distribution);
                     if low < 0.0 {

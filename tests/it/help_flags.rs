@@ -17,6 +17,13 @@ fn data(relative: &str) -> String {
         .into_owned()
 }
 
+fn repo_file(relative: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(relative)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// What is compared between the run without the flag and the run with it.
 #[derive(Clone, Copy)]
 enum Seen {
@@ -58,6 +65,10 @@ fn words(text: &str) -> Vec<String> {
                 .replace("{sens}", &data("batch/sensitivity.ron"))
                 .replace("{base}", &data("batch/base.ron"))
                 .replace("{obs}", &data("small_observed.csv"))
+                .replace("{cal_obs}", &repo_file("data/observed/mali.csv"))
+                .replace("{cal}", &repo_file("scenarios/backtest/mali_2021_2022.ron"))
+                .replace("{niger_obs}", &repo_file("data/observed/niger.csv"))
+                .replace("{niger}", &repo_file("scenarios/niger_2021_2023.ron"))
                 .replace("{obs_outcomes}", &data("small_observed_outcomes.csv"))
         })
         .collect()
@@ -486,6 +497,98 @@ fn cases() -> Vec<Case> {
             "score {small} --observed {obs} --out s --no-charts --max-hours 0.0000000001",
             Exit,
         ),
+        // calibrate
+        case(
+            "calibrate",
+            "--observed",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed missing.csv --out k --no-charts --particles 20 --generations 2",
+            Exit,
+        ),
+        case(
+            "calibrate",
+            "--series",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2 --series fatalities:Mali",
+            File("k/calibration.json"),
+        ),
+        case(
+            "calibrate",
+            "--particles",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 30 --generations 2",
+            File("k/posterior.csv"),
+        ),
+        case(
+            "calibrate",
+            "--generations",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 3",
+            File("k/calibration.json"),
+        ),
+        case(
+            "calibrate",
+            "--runs-per-particle",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2 --runs-per-particle 3",
+            File("k/posterior.csv"),
+        ),
+        case(
+            "calibrate",
+            "--seed",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2 --seed 99",
+            File("k/posterior.csv"),
+        ),
+        case(
+            "calibrate",
+            "--quantile",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2 --quantile 0.2",
+            File("k/calibration.json"),
+        ),
+        case(
+            "calibrate",
+            "--min-acceptance",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 3",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 3 --min-acceptance 0.99",
+            File("k/calibration.json"),
+        ),
+        case(
+            "calibrate",
+            "--threads",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2 --threads 2",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2 --threads 1",
+            Manifest("k/manifest.json", "threads"),
+        ),
+        case(
+            "calibrate",
+            "--out",
+            "calibrate {cal} --observed {cal_obs} --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --no-charts --particles 20 --generations 2 --out elsewhere",
+            Exists("elsewhere/calibration.json"),
+        ),
+        case(
+            "calibrate",
+            "--no-charts",
+            "calibrate {cal} --observed {cal_obs} --out k --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --out k --particles 20 --generations 2 --no-charts",
+            Exists("k/charts"),
+        ),
+        case(
+            "calibrate",
+            "--quiet",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 2000 --generations 6 --runs-per-particle 20",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 2000 --generations 6 --runs-per-particle 20 --quiet",
+            Terminal,
+        ),
+        case(
+            "calibrate",
+            "--max-hours",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2",
+            "calibrate {cal} --observed {cal_obs} --out k --no-charts --particles 20 --generations 2 --max-hours 0.0000000001",
+            Exit,
+        ),
         // selftest
         case(
             "selftest",
@@ -566,6 +669,11 @@ fn cases() -> Vec<Case> {
             "score",
             "score {events} --observed {obs} --out r --no-charts --runs 3",
             "score {small} --observed {obs} --out r --no-charts --runs 3",
+        ),
+        (
+            "calibrate",
+            "calibrate {niger} --observed {niger_obs} --out r --no-charts --particles 20 --generations 1",
+            "calibrate {cal} --observed {cal_obs} --out r --no-charts --particles 20 --generations 1",
         ),
     ] {
         let mut one = case(
@@ -666,6 +774,7 @@ fn every_flag_in_help_has_an_effect_or_is_refused() {
         "check",
         "selftest",
         "score",
+        "calibrate",
     ] {
         for flag in listed_flags(command) {
             if !cases

@@ -16,6 +16,7 @@ mod backtests;
 mod bad_files;
 mod bad_input;
 mod batch;
+mod calibrate;
 mod calibration;
 mod charts;
 mod check;

@@ -1,5 +1,5 @@
-//! Lines by month: one line with markers per series (e.g. a score of the model and of each
-//! benchmark, month by month).
+//! Lines by month or by step: one line with markers per series (a score of the model and of
+//! each benchmark, month by month; a tolerance, generation by generation).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -17,10 +17,22 @@ pub struct Line {
     pub points: Vec<(usize, f64)>,
 }
 
-/// Several lines over the same months.
+/// Formats an axis value.
+type Label = dyn Fn(&f64) -> String;
+
+/// What the x axis counts.
+#[derive(Debug, Clone)]
+pub enum XAxis {
+    /// Months from `start`, labelled with their calendar month.
+    Months(YearMonth),
+    /// Steps 0, 1, 2, ... with this axis label (generations, say).
+    Steps(String),
+}
+
+/// Several lines over the same months (or steps).
 #[derive(Debug, Clone)]
 pub struct LineChart {
-    pub start: YearMonth,
+    pub x_axis: XAxis,
     pub y_label: String,
     pub lines: Vec<Line>,
 }
@@ -33,15 +45,22 @@ impl LineChart {
         let points = || self.lines.iter().flat_map(|line| line.points.iter());
         let last_month = points().map(|(month, _)| *month).max().unwrap_or(1).max(1);
         let (y_low, y_high) = padded_range(points().map(|(_, value)| *value), true);
-        let date = month_label(self.start);
+        let (x_format, x_desc): (Box<Label>, &str) = match &self.x_axis {
+            XAxis::Months(start) => (Box::new(month_label(*start)), "month"),
+            XAxis::Steps(label) => (Box::new(|x: &f64| format!("{}", x.round())), label),
+        };
+        let x_labels = match self.x_axis {
+            XAxis::Months(_) => 12,
+            XAxis::Steps(_) => last_month + 1,
+        };
         let axes = Axes {
             x: -0.25..last_month as f64 + 0.25,
             y: y_low..y_high,
-            x_labels: 12,
+            x_labels,
             y_labels: 8,
-            x_format: &date,
+            x_format: &x_format,
             y_format: &|y| short_number(*y),
-            x_desc: "month",
+            x_desc,
             y_desc: &self.y_label,
         };
         let mut chart = plot_with_axes(area, &axes)?;
