@@ -873,6 +873,7 @@ fn build(spec: &Spec) -> RawScenario {
             stability: numbers.value(&state.stability, OPEN_SHARE),
             intelligence: numbers.optional(&state.intelligence, (0.0, 0.99), Num::Literal(0.2)),
             neighbours,
+            reference: None,
         });
     }
     for (source, name) in spec.sources.iter().zip(&source_names) {

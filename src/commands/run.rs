@@ -62,6 +62,14 @@ pub fn execute(
     terminal: &mut Terminal,
 ) -> anyhow::Result<ExitCode> {
     let scenario = scenario::load(&args.scenario)?;
+    if !args.output.quiet {
+        for warning in &scenario.warnings {
+            note(
+                terminal,
+                &format!("warning: {}: {warning}\n", args.scenario.display()),
+            );
+        }
+    }
     let plan = args
         .plan
         .resolve(scenario.default_runs, scenario.default_seed);

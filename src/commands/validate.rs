@@ -36,7 +36,15 @@ pub fn execute(args: ValidateArgs, terminal: &mut Terminal) -> anyhow::Result<Ex
                 )
             })
         } else {
-            scenario::load(file).map(|scenario| scenario.name)
+            scenario::load(file).map(|scenario| {
+                for warning in &scenario.warnings {
+                    note(
+                        terminal,
+                        &format!("warning: {}: {warning}\n", file.display()),
+                    );
+                }
+                scenario.name
+            })
         };
         match checked {
             Ok(summary) => say(terminal, &format!("{}: ok ({summary})\n", file.display()))?,

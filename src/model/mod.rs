@@ -225,13 +225,21 @@ pub fn simulate(
     ws.control_start.clone_from(&ws.control);
     ws.stability_start.clone_from(&ws.stability);
     support_levels(scenario, ws);
+    // The reference the rates are relative to: the state's explicit `reference` when it has
+    // one; otherwise the month-0 support computed above (what the file lists as in place).
     ws.capacity_ref.clone_from(&ws.capacity);
     ws.intelligence_ref.clone_from(&ws.intelligence);
+    for (index, state) in scenario.states.iter().enumerate() {
+        if let Some((capacity, intelligence)) = state.reference {
+            ws.capacity_ref[index] = ws.value(capacity);
+            ws.intelligence_ref[index] = ws.value(intelligence);
+        }
+    }
     let area_fire = ws.value(model.area_fire_effectiveness);
     ws.effectiveness_ref.clear();
     for state in 0..n_states {
         let effectiveness =
-            ws.capacity[state] * (area_fire + (1.0 - area_fire) * ws.intelligence[state]);
+            ws.capacity_ref[state] * (area_fire + (1.0 - area_fire) * ws.intelligence_ref[state]);
         ws.effectiveness_ref.push(effectiveness.max(1e-9));
     }
 

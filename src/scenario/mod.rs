@@ -437,6 +437,9 @@ pub struct Scenario {
     pub series: Vec<Series>,
     /// The checks validation made across several numeric fields, in the order it made them.
     pub cross_checks: Vec<CrossCheck>,
+    /// What validation accepts but a reader should know: the meaning of a state's rates that
+    /// depends on which support its file lists at month 0.
+    pub warnings: Vec<String>,
 }
 
 /// A check validation makes across several numeric fields, kept so that a design point that
@@ -498,6 +501,8 @@ pub struct State {
     /// Indices into [`Scenario::states`].
     pub neighbours: Vec<usize>,
     pub stream_key: u64,
+    /// Explicit reference conditions (capacity, intelligence); None: the month-0 support.
+    pub reference: Option<(Slot, Slot)>,
 }
 
 /// An insurgent group.

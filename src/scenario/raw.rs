@@ -310,6 +310,10 @@ pub enum RawActor {
         intelligence: Num,
         #[serde(default)]
         neighbours: Vec<String>,
+        /// The support conditions the rates of this state were measured under (MODEL.md,
+        /// "Notation"); without it, the month-0 support the file lists.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<RawReference>,
     },
     Partner {
         name: String,
@@ -350,6 +354,18 @@ impl RawActor {
             | RawActor::Group { name, .. } => name,
         }
     }
+}
+
+/// A state's reference conditions: the total capacity and intelligence coverage (own and
+/// partners') under which the base rates, attrition and recruitment of its links were measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Reference")]
+pub struct RawReference {
+    /// Capacity units.
+    pub capacity: Num,
+    /// Share 0..1.
+    pub intelligence: Num,
 }
 
 /// A state a group operates in.

@@ -228,6 +228,7 @@ impl Checker {
             .map(|(index, event)| (event.name.as_str(), index))
             .collect();
         let outcomes = self.outcomes(&raw.outcomes, &actors, &event_index, &series_of);
+        let warnings = reference_warnings(&states, &flows, &self.slots, &uncertain);
 
         Scenario {
             name: raw.name.clone(),
@@ -252,6 +253,7 @@ impl Checker {
             outcomes,
             series,
             cross_checks: std::mem::take(&mut self.cross_checks),
+            warnings,
         }
     }
 
@@ -819,6 +821,7 @@ impl Checker {
                 stability,
                 intelligence,
                 neighbours,
+                reference,
             } = actor
             else {
                 continue;
@@ -856,6 +859,20 @@ impl Checker {
                 ),
                 neighbours: neighbour_indices,
                 stream_key: stream_key(&format!("state:{name}")),
+                reference: reference.as_ref().map(|reference| {
+                    (
+                        self.fixed(
+                            format!("{path}.reference.capacity"),
+                            &reference.capacity,
+                            range(0.001, 1e6),
+                        ),
+                        self.fixed(
+                            format!("{path}.reference.intelligence"),
+                            &reference.intelligence,
+                            range(0.0, 0.999),
+                        ),
+                    )
+                }),
             });
         }
         states
@@ -1652,6 +1669,44 @@ pub(crate) fn order_problem(
             earlier.high
         )
     })
+}
+
+/// A warning for each state without `reference` that receives support before month 0: its
+/// rates are then relative to the support its file lists, so removing such a flow from the file
+/// and ending it at month 0 would not mean the same (MODEL.md, "Notation").
+fn reference_warnings(
+    states: &[State],
+    flows: &[Flow],
+    slots: &Slots,
+    uncertain: &[Uncertain],
+) -> Vec<String> {
+    let lowest = |slot: Slot| match slots.sources.get(slot.0 as usize) {
+        Some(Source::Literal(value)) => *value,
+        Some(Source::Param(index)) => uncertain
+            .get(*index)
+            .map_or(0.0, |parameter| support(&parameter.distribution).0),
+        None => 0.0,
+    };
+    states
+        .iter()
+        .enumerate()
+        .filter(|(_, state)| state.reference.is_none())
+        .filter_map(|(index, state)| {
+            let in_place: Vec<String> = flows
+                .iter()
+                .filter(|flow| flow.to == index)
+                .filter(|flow| flow.start.is_some_and(|start| lowest(start) < 0.0))
+                .map(|flow| quoted(&flow.name))
+                .collect();
+            (!in_place.is_empty()).then(|| {
+                format!(
+                    "actors[{}]: support in place before month 0 ({}) but no `reference`: the rates of this state are read against the support the file lists at month 0, so removing a flow from the file is not the same as ending it at month 0. Give `reference: (capacity: C, intelligence: I)`, the conditions its base rates were measured under (MODEL.md, \"Notation\").",
+                    quoted(&state.name),
+                    in_place.join(", ")
+                )
+            })
+        })
+        .collect()
 }
 
 fn build_series(states: &[State], groups: &[Group]) -> Vec<Series> {

@@ -27,6 +27,7 @@ mod examples;
 mod help_flags;
 mod layers;
 mod observed_data;
+mod reference;
 mod regressions;
 mod samplers;
 mod scale;
