@@ -446,10 +446,24 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
 fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
     let n_states = scenario.states.len();
     let dispersion = ws.value(scenario.model.attack_dispersion);
+    let severity_capacity = ws.value(scenario.model.severity_capacity_sensitivity);
+    let severity_intelligence = ws.value(scenario.model.severity_intelligence_sensitivity);
     let slot = month_slot(month as i64);
     for state_index in 0..n_states {
         let mut tempo_rng = ws.state_streams[state_index].month(slot);
         let tempo = sample::tempo(dispersion, &mut tempo_rng);
+        // Severity follows support (M7b): deaths per attack rise as capacity and intelligence
+        // fall below the reference. Exactly 1 at the default sensitivities of 0.
+        let severity = if severity_capacity == 0.0 && severity_intelligence == 0.0 {
+            1.0
+        } else {
+            let capacity_ratio = ws.capacity_ref[state_index] / ws.capacity[state_index].max(1e-9);
+            math::pow(capacity_ratio, severity_capacity)
+                * math::exp(
+                    severity_intelligence
+                        * (ws.intelligence_ref[state_index] - ws.intelligence[state_index]),
+                )
+        };
         for group_index in 0..scenario.groups.len() {
             let cell = group_index * n_states + state_index;
             let rate = ws.expected_attacks[cell] * tempo;
@@ -461,7 +475,7 @@ fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
             let mut rng: StreamRng = ws.cell_streams[cell].month(slot);
             let attacks = sample::poisson(rate, &mut rng);
             ws.attacks[cell] = attacks;
-            ws.fatalities[cell] = ws.severity[group_index].total_deaths(attacks, rng);
+            ws.fatalities[cell] = ws.severity[group_index].total_deaths(attacks, severity, rng);
         }
     }
 }

@@ -265,7 +265,10 @@ impl Severity {
     /// Takes the generator by value (pass `&mut rng` to keep using it): this loop is the hottest
     /// of a replication, and a generator held here rather than behind a reference stays in
     /// registers across the `exp` calls instead of being written back to memory every attack.
-    pub fn total_deaths<R: Rng>(&self, attacks: f64, mut rng: R) -> f64 {
+    ///
+    /// `scale` multiplies every attack's deaths before the cap (the severity of M7b); at 1 the
+    /// draws are the unscaled ones, bit for bit.
+    pub fn total_deaths<R: Rng>(&self, attacks: f64, scale: f64, mut rng: R) -> f64 {
         if self.mean_deaths <= 0.0 || attacks <= 0.0 {
             return 0.0;
         }
@@ -278,7 +281,7 @@ impl Severity {
         let mut total = 0.0;
         for _ in 0..attacks as u64 {
             let z = standard_normal(&mut rng);
-            total += math::exp(log_median + sigma * z).min(cap);
+            total += (math::exp(log_median + sigma * z) * scale).min(cap);
         }
         // Truncation of a non-negative number is its floor, without a libm call.
         let whole = (total as u64) as f64;
@@ -337,7 +340,7 @@ mod tests {
     fn fatalities_keep_the_mean_per_attack() {
         let mut rng = stream(5, 6, 7, 8);
         let draws: Vec<f64> = (0..100_000)
-            .map(|_| Severity::new(2.5, 1.4, 1e6).total_deaths(1.0, &mut rng))
+            .map(|_| Severity::new(2.5, 1.4, 1e6).total_deaths(1.0, 1.0, &mut rng))
             .collect();
         let (sample_mean, sample_variance) = mean_and_variance(&draws);
         let mcse = (sample_variance / draws.len() as f64).sqrt();

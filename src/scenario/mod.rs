@@ -483,6 +483,8 @@ pub struct ModelSlots {
     pub attack_dispersion: Slot,
     pub severity_sigma: Slot,
     pub max_deaths_per_attack: Slot,
+    pub severity_capacity_sensitivity: Slot,
+    pub severity_intelligence_sensitivity: Slot,
     pub control_adjustment: Slot,
     pub control_elasticity: Slot,
     pub stability_adjustment: Slot,

@@ -25,6 +25,11 @@ impl Num {
     pub const fn lit(value: f64) -> Num {
         Num::Literal(value)
     }
+
+    /// Whether this is the literal 0.
+    pub fn is_zero(&self) -> bool {
+        *self == Num::Literal(0.0)
+    }
 }
 
 impl Serialize for Num {
@@ -264,6 +269,12 @@ pub struct RawModel {
     pub attack_dispersion: Num,
     pub severity_sigma: Num,
     pub max_deaths_per_attack: Num,
+    /// Left out of the canonical text at its default (0), so that scenarios written before the
+    /// mechanism keep their hash.
+    #[serde(skip_serializing_if = "Num::is_zero")]
+    pub severity_capacity_sensitivity: Num,
+    #[serde(skip_serializing_if = "Num::is_zero")]
+    pub severity_intelligence_sensitivity: Num,
     pub control_adjustment: Num,
     pub control_elasticity: Num,
     pub stability_adjustment: Num,
@@ -284,6 +295,8 @@ impl Default for RawModel {
             attack_dispersion: Num::lit(6.0),
             severity_sigma: Num::lit(1.4),
             max_deaths_per_attack: Num::lit(1000.0),
+            severity_capacity_sensitivity: Num::lit(0.0),
+            severity_intelligence_sensitivity: Num::lit(0.0),
             control_adjustment: Num::lit(0.1),
             control_elasticity: Num::lit(1.0),
             stability_adjustment: Num::lit(0.05),

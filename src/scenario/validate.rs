@@ -728,6 +728,18 @@ impl Checker {
                 &model.max_deaths_per_attack,
                 range(1.0, 1e6),
             ),
+            severity_capacity_sensitivity: slot(
+                self,
+                "severity_capacity_sensitivity",
+                &model.severity_capacity_sensitivity,
+                range(-10.0, 10.0),
+            ),
+            severity_intelligence_sensitivity: slot(
+                self,
+                "severity_intelligence_sensitivity",
+                &model.severity_intelligence_sensitivity,
+                range(-10.0, 10.0),
+            ),
             control_adjustment: slot(self, "control_adjustment", &model.control_adjustment, SHARE),
             control_elasticity: slot(
                 self,

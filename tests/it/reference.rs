@@ -142,3 +142,51 @@ fn validate_warns_when_a_state_has_support_in_place_and_no_reference() {
     let with = secsim(dir.path(), &["validate", &base()]);
     assert!(stderr(&with).is_empty(), "{}", stderr(&with));
 }
+
+/// Severity follows support (MODEL.md, M7b): with `severity_capacity_sensitivity` 1 and the
+/// state at half its reference capacity, each attack kills twice `lethality` on average. With
+/// attack counts not depending on capacity (`capacity_sensitivity` 0), a replication's deaths
+/// per attack has expectation 2 * 2.0 = 4 given its attacks (stochastic rounding keeps the
+/// mean); the test allows 4 standard errors of the mean of 2,000 replications' ratios.
+#[test]
+fn deaths_per_attack_scale_with_the_loss_of_capacity() {
+    let text = r#"Scenario(
+    name: "severity", start: "2030-01", horizon: 12,
+    model: (severity_capacity_sensitivity: 1.0, severity_sigma: 0.5),
+    actors: [
+        State(name: "Land", capacity: 1.0, control: 0.5, stability: 0.5,
+              reference: (capacity: 2.0, intelligence: 0.2)),
+        Group(name: "Band", strength: 500, areas: [(state: "Land", weight: 1.0)],
+              recruitment: 0.0, attrition: 0.0, lethality: 2.0, ceiling: 2000),
+    ],
+    pressure: [(group: "Band", state: "Land", base_rate: 20.0, capacity_sensitivity: 0.0)],
+    outcomes: [
+        Sum(name: "attacks", metric: attacks, actor: "Land"),
+        Sum(name: "deaths", metric: fatalities, actor: "Land"),
+    ],
+)"#;
+    let scenario = secsim::scenario::validate(secsim::scenario::parse_str(text).unwrap()).unwrap();
+    let plan = secsim::engine::RunPlan {
+        seed: 8,
+        runs: 2000,
+    };
+    let mut ratios = Vec::new();
+    secsim::engine::run(&scenario, &plan, |block| {
+        ratios.extend(
+            block
+                .rows()
+                .filter(|(_, row)| row[0] > 0.0)
+                .map(|(_, row)| row[1] / row[0]),
+        );
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap();
+    let n = ratios.len() as f64;
+    let mean = ratios.iter().sum::<f64>() / n;
+    let sd = (ratios.iter().map(|r| (r - mean) * (r - mean)).sum::<f64>() / (n - 1.0)).sqrt();
+    let standard_error = sd / n.sqrt();
+    assert!(
+        (mean - 4.0).abs() < 4.0 * standard_error,
+        "deaths per attack {mean} (standard error {standard_error}), expected 4"
+    );
+}

@@ -228,7 +228,7 @@ fn pinned_severity_total_deaths() {
     let severity = Severity::new(2.5, 1.4, 200.0);
     assert_pinned(
         18,
-        |rng| severity.total_deaths(7.0, &mut *rng),
+        |rng| severity.total_deaths(7.0, 1.0, &mut *rng),
         &[12.0, 27.0, 79.0, 11.0, 13.0],
     );
 }
@@ -260,11 +260,11 @@ fn degenerate_parameters_give_fixed_values() {
     }
     assert_eq!(triangular(3.0, 3.0, 3.0, &mut rng), 3.0);
     assert_eq!(
-        Severity::new(2.5, 1.4, 1e6).total_deaths(0.0, &mut rng),
+        Severity::new(2.5, 1.4, 1e6).total_deaths(0.0, 1.0, &mut rng),
         0.0
     );
     assert_eq!(
-        Severity::new(0.0, 1.4, 1e6).total_deaths(5.0, &mut rng),
+        Severity::new(0.0, 1.4, 1e6).total_deaths(5.0, 1.0, &mut rng),
         0.0
     );
 }
@@ -768,7 +768,7 @@ fn severity_total_deaths_keep_the_capped_mean() {
     for (index, (mean, sigma, cap, attacks)) in cases.into_iter().enumerate() {
         let severity = Severity::new(mean, sigma, cap);
         let sample = sample_of(200 + index as u64, MOMENT_DRAWS, |rng| {
-            severity.total_deaths(attacks, &mut *rng)
+            severity.total_deaths(attacks, 1.0, &mut *rng)
         });
         assert!(
             sample

@@ -97,6 +97,8 @@ const FIELD_KINDS: &[&str] = &[
     "model.attack_dispersion",
     "model.severity_sigma",
     "model.max_deaths_per_attack",
+    "model.severity_capacity_sensitivity",
+    "model.severity_intelligence_sensitivity",
     "model.control_adjustment",
     "model.control_elasticity",
     "model.stability_adjustment",
