@@ -25,11 +25,6 @@ impl Num {
     pub const fn lit(value: f64) -> Num {
         Num::Literal(value)
     }
-
-    /// Whether this is the literal 0.
-    pub fn is_zero(&self) -> bool {
-        *self == Num::Literal(0.0)
-    }
 }
 
 impl Serialize for Num {
@@ -269,11 +264,7 @@ pub struct RawModel {
     pub attack_dispersion: Num,
     pub severity_sigma: Num,
     pub max_deaths_per_attack: Num,
-    /// Left out of the canonical text at its default (0), so that scenarios written before the
-    /// mechanism keep their hash.
-    #[serde(skip_serializing_if = "Num::is_zero")]
     pub severity_capacity_sensitivity: Num,
-    #[serde(skip_serializing_if = "Num::is_zero")]
     pub severity_intelligence_sensitivity: Num,
     pub control_adjustment: Num,
     pub control_elasticity: Num,
