@@ -14,7 +14,7 @@ use crate::output::charts::lines::{Line, LineChart, XAxis};
 use crate::output::charts::scatter::{ScatterChart, ScatterPoint, ScatterSeries};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem, short_number};
 use crate::output::report::{self, Figure, escape};
-use crate::output::{OutputError, format_number};
+use crate::output::{OutputError, format_number, json_number};
 
 /// The marker file of a calibration folder.
 pub const CALIBRATION_JSON: &str = "calibration.json";
@@ -62,14 +62,6 @@ fn number(value: f64) -> String {
     format_number(Some(value))
 }
 
-fn json_number(value: f64) -> Value {
-    if value.is_finite() {
-        json!(value)
-    } else {
-        Value::Null
-    }
-}
-
 /// Writes `posterior.csv`: `particle,weight,<parameter>...`.
 pub fn write_posterior(posterior: &Posterior, writer: impl Write) -> Result<(), OutputError> {
     let mut csv = csv::Writer::from_writer(writer);
@@ -112,6 +104,15 @@ fn describe_stop(stop: &Stop) -> String {
         } => format!(
             "generation {generation} could not accept its particles in {proposed} proposals (below the acceptance floor) and was dropped"
         ),
+    }
+}
+
+/// A tolerance for tables: generation 0 has none.
+fn tolerance_text(tolerance: f64) -> String {
+    if tolerance.is_finite() {
+        format!("{tolerance:.4}")
+    } else {
+        "none".to_owned()
     }
 }
 
@@ -198,11 +199,7 @@ pub fn render_table(results: &CalibrationResults<'_>) -> String {
             text,
             "{:>10} {:>12} {:>10} {:>11.1}% {:>8.0}",
             generation.index,
-            if generation.tolerance.is_finite() {
-                format!("{:.4}", generation.tolerance)
-            } else {
-                "none".to_owned()
-            },
+            tolerance_text(generation.tolerance),
             generation.proposed,
             generation.acceptance_rate() * 100.0,
             generation.ess
@@ -422,11 +419,7 @@ pub fn report_section(results: &CalibrationResults<'_>, figures: &[Figure]) -> S
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.0}</td></tr>",
             generation.index,
-            if generation.tolerance.is_finite() {
-                format!("{:.4}", generation.tolerance)
-            } else {
-                "none".to_owned()
-            },
+            tolerance_text(generation.tolerance),
             generation.proposed,
             generation.acceptance_rate() * 100.0,
             generation.ess

@@ -252,6 +252,15 @@ fn exchange(_first: &Path, _second: &Path) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
+/// A number for a JSON file: `null` when not finite (JSON has no NaN or infinity).
+pub fn json_number(value: f64) -> serde_json::Value {
+    if value.is_finite() {
+        serde_json::json!(value)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
 /// Formats a number for CSV: shortest text that reads back to the same bits; empty when missing.
 pub fn format_number(value: Option<f64>) -> String {
     match value {

@@ -13,7 +13,7 @@ use crate::output::charts::lines::{Line, LineChart, XAxis};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
 use crate::output::figures::{caption, metric_label};
 use crate::output::report::{self, Figure, escape};
-use crate::output::{OutputError, format_number};
+use crate::output::{OutputError, format_number, json_number};
 use crate::scenario::Scenario;
 use crate::scoring::forecast::Scores;
 use crate::scoring::observed::Observed;
@@ -66,14 +66,6 @@ pub struct ScoreResults<'a> {
 
 fn number(value: f64) -> String {
     format_number(Some(value))
-}
-
-fn json_number(value: f64) -> Value {
-    if value.is_finite() {
-        json!(value)
-    } else {
-        Value::Null
-    }
 }
 
 fn series_name(scenario: &Scenario, score: &SeriesScore) -> (String, String) {
