@@ -105,7 +105,8 @@ pub fn execute(
             args.series[position]
         );
     }
-    let parameters = calibration::parameters(&targets).map_err(anyhow::Error::msg)?;
+    // Checked here, before anything is staged or run (calibrate checks again).
+    calibration::parameters(&targets).map_err(anyhow::Error::msg)?;
     let seed = args
         .seed
         .or(targets[0].scenario.default_seed)
@@ -171,7 +172,6 @@ pub fn execute(
         })
     })?;
     progress.finish_and_clear();
-    debug_assert_eq!(posterior.parameters, parameters);
 
     let results = CalibrationResults {
         scenarios: names.iter().map(|name| (*name).to_owned()).collect(),

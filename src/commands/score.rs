@@ -58,7 +58,7 @@ impl Kept {
             let position = series * horizon + month;
             values.extend((0..runs).map(|run| block.series[run * block.series_width + position]));
         }
-        for ((_, row), _) in block.rows().zip(0..) {
+        for (_, row) in block.rows() {
             for (kept, outcome) in self.outcomes.iter_mut().zip(outcomes) {
                 kept.push(row[outcome.outcome_index]);
             }
