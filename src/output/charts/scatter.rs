@@ -70,7 +70,14 @@ impl ScatterChart {
                         .map(|point| Circle::new((point.x, point.mean), 5, base.filled())),
                 )
                 .map_err(describe)?
-                .label(format!("{} (dot: mean; bar: 5%-95% of runs)", series.label))
+                .label(
+                    if series.points.iter().all(|point| point.low == point.high) {
+                        // Points without an interval (a posterior's particles): no bars to explain.
+                        series.label.clone()
+                    } else {
+                        format!("{} (dot: mean; bar: 5%-95% of runs)", series.label)
+                    },
+                )
                 .legend(move |(x, y)| Circle::new((x + 12, y), 5, base.filled()));
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
