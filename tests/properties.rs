@@ -41,7 +41,8 @@ use secsim::engine::{RunPlan, run};
 use secsim::model::{RunOutput, Workspace, simulate};
 use secsim::scenario::raw::{
     Comparison, FlowKind, Metric, Num, RawActor, RawArea, RawDistribution, RawEffect, RawEvent,
-    RawFlow, RawModel, RawOutcome, RawPressure, RawScenario, RawTrigger, RawUncertain,
+    RawEventTypeWeights, RawEventTypes, RawFlow, RawModel, RawOutcome, RawPressure, RawScenario,
+    RawTrigger, RawUncertain,
 };
 use secsim::scenario::{
     ActorRef, MAX_HORIZON_MONTHS, OutcomeKind, Problem, Scenario, canonical_text, hash_of,
@@ -284,6 +285,9 @@ struct Spec {
     /// Seeds the order in which actors of different kinds are interleaved in the list.
     actor_order: u64,
     model: Vec<Option<NumSpec>>,
+    /// With event types (M6c-M7c): state-initiated share, operations elasticity, civilian and
+    /// remote shares of the state's events, and relative severity of the three types.
+    event_types: Option<[f64; 7]>,
     states: Vec<StateSpec>,
     sources: Vec<SourceSpec>,
     groups: Vec<GroupSpec>,
@@ -563,6 +567,15 @@ fn spec() -> impl Strategy<Value = Spec> {
         ".{0,12}",
         any::<u64>(),
         prop::collection::vec(optional_num(), MODEL_FIELDS.len()),
+        proptest::option::of((
+            0.0..=0.95f64,
+            0.0..=10.0f64,
+            0.0..=1.0f64,
+            0.0..=1.0f64,
+            0.01..=100.0f64,
+            0.01..=100.0f64,
+            0.01..=100.0f64,
+        )),
     );
     let items = (
         prop::collection::vec(state_spec(), 1..=3),
@@ -575,7 +588,7 @@ fn spec() -> impl Strategy<Value = Spec> {
     );
     (top, items).prop_map(
         |(
-            (horizon, start, runs, seed, description, actor_order, model),
+            (horizon, start, runs, seed, description, actor_order, model, event_types),
             (states, sources, groups, flows, pressure, events, outcomes),
         )| Spec {
             horizon,
@@ -585,6 +598,7 @@ fn spec() -> impl Strategy<Value = Spec> {
             description,
             actor_order,
             model,
+            event_types: event_types.map(|(a, b, c, d, e, f, g)| [a, b, c, d, e, f, g]),
             states,
             sources,
             groups,
@@ -840,6 +854,21 @@ fn build(spec: &Spec) -> RawScenario {
         };
         *slot = value;
     }
+    model.event_types = spec.event_types.map(|values| {
+        let weights = |battles: f64, remote: f64, civilians: f64| RawEventTypeWeights {
+            battles: Num::lit(battles),
+            remote_violence: Num::lit(remote),
+            violence_against_civilians: Num::lit(civilians),
+        };
+        RawEventTypes {
+            state_initiated_share: Num::lit(values[0]),
+            operations_capacity_elasticity: Num::lit(values[1]),
+            state_civilian_share: Num::lit(values[2]),
+            state_remote_share: Num::lit(values[3]),
+            group_shares: weights(values[4], values[5], values[6]),
+            severity: weights(values[6], values[5], values[4]),
+        }
+    });
 
     let state_names: Vec<String> = (spec.states.iter().enumerate())
         .map(|(position, state)| name("S", position, &state.suffix))
@@ -922,6 +951,7 @@ fn build(spec: &Spec) -> RawScenario {
             attrition: numbers.value(&group.attrition, SHARE),
             lethality: numbers.value(&group.lethality, (0.0, 1000.0)),
             ceiling,
+            event_shares: None,
         });
     }
     shuffle(&mut actors, spec.actor_order);
@@ -1333,16 +1363,32 @@ fn check_replication(scenario: &Scenario, output: &RunOutput) -> Result<(), Test
             );
             prop_assert!(value.is_finite(), "not finite: {}", at);
             match series.metric {
-                Metric::Attacks | Metric::Fatalities => {
+                count if count.is_count() => {
                     prop_assert!(value >= 0.0 && value.fract() == 0.0, "not a count: {}", at);
                 }
                 Metric::Strength | Metric::Capacity => {
                     prop_assert!(value >= 0.0, "negative: {}", at);
                 }
-                Metric::Control | Metric::Stability | Metric::Intelligence => {
+                _ => {
                     prop_assert!((0.0..=1.0).contains(&value), "outside 0..=1: {}", at);
                 }
             }
+        }
+    }
+    // With event types, the three types add up to all events and all deaths of a state (M6d).
+    for (state, _) in scenario.states.iter().enumerate() {
+        let actor = ActorRef::State(state);
+        let Some(battles) = scenario.series_index(Metric::Battles, actor) else {
+            continue;
+        };
+        let parts = |first: usize| (first..first + 3).map(|index| index * horizon);
+        let attacks = scenario.series_index(Metric::Attacks, actor).unwrap() * horizon;
+        let deaths = scenario.series_index(Metric::Fatalities, actor).unwrap() * horizon;
+        for month in 0..horizon {
+            let events: f64 = parts(battles).map(|at| output.series[at + month]).sum();
+            let killed: f64 = parts(battles + 3).map(|at| output.series[at + month]).sum();
+            prop_assert_eq!(events, output.series[attacks + month]);
+            prop_assert_eq!(killed, output.series[deaths + month]);
         }
     }
     for (index, month) in output.event_months.iter().enumerate() {

@@ -81,6 +81,17 @@ pub struct Workspace {
     intelligence_exp: Vec<Remembered>,
     /// Per group: deaths per attack (M7), refreshed whenever an event changes parameters.
     severity: Vec<sample::Severity>,
+    /// With event types (M6c-M7c): per cell, the expected events the state's side initiates;
+    /// per group, its cumulative shares of event types and each type's severity relative to
+    /// the group's mean; per cell, the month's events and deaths by type (both sides) and the
+    /// events the state's side initiated.
+    state_rate: Vec<f64>,
+    operations_factor: Vec<Remembered>,
+    type_cumulative: Vec<[f64; 3]>,
+    type_scale: Vec<[f64; 3]>,
+    typed_events: Vec<[f64; 3]>,
+    typed_deaths: Vec<[f64; 3]>,
+    state_events: Vec<f64>,
 }
 
 /// The last result of a pure function of two numbers, kept with the bits of the arguments it was
@@ -172,6 +183,7 @@ pub fn simulate(
     resize(&mut ws.capacity_factor, n_states, Remembered::default());
     resize(&mut ws.intelligence_factor, n_states, Remembered::default());
     resize(&mut ws.intelligence_exp, n_states, Remembered::default());
+    resize(&mut ws.operations_factor, n_states, Remembered::default());
 
     // Flows (M1): timing, and the effect already built up before month 0.
     resize(&mut ws.flow_start, n_flows, 0);
@@ -273,12 +285,27 @@ pub fn simulate(
 
     // Expected month-0 fatalities per state: the reference for the violence memory (M12).
     resize(&mut ws.expected_attacks, n_groups * n_states, 0.0);
+    resize(&mut ws.state_rate, n_groups * n_states, 0.0);
     expected_attacks(scenario, ws, true);
     resize(&mut ws.violence_ref, n_states, 0.0);
+    let typed = scenario.model.event_types.is_some();
+    let state_shares = state_type_shares(scenario, ws, None);
     for group in 0..n_groups {
         let lethality = ws.value(scenario.groups[group].lethality);
+        // A group's own events average its lethality over its shares (M7c); the state's events
+        // in its cells weigh each type's severity by the state's shares.
+        let state_lethality = if typed {
+            lethality
+                * (0..3)
+                    .map(|kind| state_shares[kind] * ws.type_scale[group][kind])
+                    .sum::<f64>()
+        } else {
+            0.0
+        };
         for state in 0..n_states {
-            ws.violence_ref[state] += ws.expected_attacks[group * n_states + state] * lethality;
+            let cell = group * n_states + state;
+            ws.violence_ref[state] +=
+                ws.expected_attacks[cell] * lethality + ws.state_rate[cell] * state_lethality;
         }
     }
     ws.violence_memory.clone_from(&ws.violence_ref);
@@ -305,6 +332,9 @@ pub fn simulate(
 
     resize(&mut ws.attacks, n_groups * n_states, 0.0);
     resize(&mut ws.fatalities, n_groups * n_states, 0.0);
+    resize(&mut ws.typed_events, n_groups * n_states, [0.0; 3]);
+    resize(&mut ws.typed_deaths, n_groups * n_states, [0.0; 3]);
+    resize(&mut ws.state_events, n_groups * n_states, 0.0);
     for month in 0..horizon {
         fire_due_events(scenario, month, ws, output);
         deliver_flows(scenario, month, ws);
@@ -401,16 +431,26 @@ fn deliver_flows(scenario: &Scenario, month: usize, ws: &mut Workspace) {
     }
 }
 
-/// Expected monthly attacks of every group on every state, with spillover (M4, M5). With
-/// `at_start`, the month-0 rates (all ratios 1) for the references.
+/// Expected monthly attacks of every group on every state, with spillover (M4, M5), and with
+/// event types the events the state's side initiates in every cell (M6c). With `at_start`, the
+/// month-0 rates (all ratios 1) for the references.
 fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
     let n_states = scenario.states.len();
     ws.expected_attacks.iter_mut().for_each(|rate| *rate = 0.0);
+    let operations = scenario.model.event_types.as_ref().map(|types| {
+        ws.state_rate.iter_mut().for_each(|rate| *rate = 0.0);
+        (
+            ws.value(types.state_initiated_share),
+            ws.value(types.operations_capacity_elasticity),
+        )
+    });
     for link in &scenario.links {
-        let mut rate = ws.value(link.base_rate);
+        let base_rate = ws.value(link.base_rate);
+        let mut rate = base_rate;
+        let mut strength_ratio = 1.0;
         if !at_start {
             let strength_start = ws.strength_start[link.group];
-            let strength_ratio = if strength_start > 0.0 {
+            strength_ratio = if strength_start > 0.0 {
                 ws.strength[link.group] / strength_start
             } else {
                 0.0
@@ -429,7 +469,23 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
                 });
             rate *= strength_ratio * capacity_factor * intelligence_factor;
         }
-        ws.expected_attacks[link.group * n_states + link.state] += rate;
+        let cell = link.group * n_states + link.state;
+        if let Some((share, elasticity)) = operations {
+            // (M6c) The state's side operates where the group is, as far as its forces allow:
+            // its events follow the group's strength and its own capacity, not the group's
+            // reasons to attack.
+            let tempo = if at_start {
+                1.0
+            } else {
+                let capacity = ws.capacity[link.state] / ws.capacity_ref[link.state].max(1e-9);
+                strength_ratio
+                    * ws.operations_factor[link.state]
+                        .get((capacity, elasticity), || math::pow(capacity, elasticity))
+            };
+            ws.state_rate[cell] += share * base_rate * tempo;
+            rate *= 1.0 - share;
+        }
+        ws.expected_attacks[cell] += rate;
         let neighbours = &scenario.states[link.state].neighbours;
         if !neighbours.is_empty() {
             let spilled = rate * ws.value(link.spillover) / neighbours.len() as f64;
@@ -440,10 +496,30 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
     }
 }
 
+/// Shares of the state's events by type (M6d): violence against civilians grows with the
+/// state's intelligence gap, the rest splits between remote violence and battles. `state` None:
+/// at the reference (gap 0). Zeros without event types.
+fn state_type_shares(scenario: &Scenario, ws: &Workspace, state: Option<usize>) -> [f64; 3] {
+    let Some(types) = &scenario.model.event_types else {
+        return [0.0; 3];
+    };
+    let civilian_share = ws.value(types.state_civilian_share);
+    let gap_ratio = state.map_or(1.0, |state| {
+        (1.0 - ws.intelligence[state]) / (1.0 - ws.intelligence_ref[state]).max(1e-9)
+    });
+    let civilians = (civilian_share * gap_ratio).min(1.0);
+    let remote = (1.0 - civilians) * ws.value(types.state_remote_share);
+    [1.0 - civilians - remote, remote, civilians]
+}
+
 /// Attack counts (negative binomial per state, M6) and their deaths (lognormal severity, M7).
 /// A state's monthly tempo multiplies every group's rate there: violence in a country rises and
 /// falls together (season, offensives), which is where ACLED's overdispersion is measured.
 fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
+    if scenario.model.event_types.is_some() {
+        draw_typed_violence(scenario, month, ws);
+        return;
+    }
     let n_states = scenario.states.len();
     let dispersion = ws.value(scenario.model.attack_dispersion);
     let severity_capacity = ws.value(scenario.model.severity_capacity_sensitivity);
@@ -452,18 +528,7 @@ fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
     for state_index in 0..n_states {
         let mut tempo_rng = ws.state_streams[state_index].month(slot);
         let tempo = sample::tempo(dispersion, &mut tempo_rng);
-        // Severity follows support (M7b): deaths per attack rise as capacity and intelligence
-        // fall below the reference. Exactly 1 at the default sensitivities of 0.
-        let severity = if severity_capacity == 0.0 && severity_intelligence == 0.0 {
-            1.0
-        } else {
-            let capacity_ratio = ws.capacity_ref[state_index] / ws.capacity[state_index].max(1e-9);
-            math::pow(capacity_ratio, severity_capacity)
-                * math::exp(
-                    severity_intelligence
-                        * (ws.intelligence_ref[state_index] - ws.intelligence[state_index]),
-                )
-        };
+        let severity = support_severity(ws, state_index, severity_capacity, severity_intelligence);
         for group_index in 0..scenario.groups.len() {
             let cell = group_index * n_states + state_index;
             let rate = ws.expected_attacks[cell] * tempo;
@@ -478,6 +543,87 @@ fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
             ws.fatalities[cell] = ws.severity[group_index].total_deaths(attacks, severity, rng);
         }
     }
+}
+
+/// Severity of an attack relative to a group's lethality from the loss of support (M7b): deaths
+/// per attack rise as capacity and intelligence fall below the reference. Exactly 1 at the
+/// default sensitivities of 0.
+fn support_severity(ws: &Workspace, state: usize, capacity: f64, intelligence: f64) -> f64 {
+    if capacity == 0.0 && intelligence == 0.0 {
+        return 1.0;
+    }
+    let capacity_ratio = ws.capacity_ref[state] / ws.capacity[state].max(1e-9);
+    math::pow(capacity_ratio, capacity)
+        * math::exp(intelligence * (ws.intelligence_ref[state] - ws.intelligence[state]))
+}
+
+/// Events by type and by side (M6c, M6d) and their deaths (M7, M7b, M7c): in each cell the
+/// group's events and then the state's side's, from the cell's stream, typed one by one, then
+/// each type's deaths.
+fn draw_typed_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
+    let n_states = scenario.states.len();
+    let dispersion = ws.value(scenario.model.attack_dispersion);
+    let severity_capacity = ws.value(scenario.model.severity_capacity_sensitivity);
+    let severity_intelligence = ws.value(scenario.model.severity_intelligence_sensitivity);
+    let slot = month_slot(month as i64);
+    for state_index in 0..n_states {
+        let mut tempo_rng = ws.state_streams[state_index].month(slot);
+        let tempo = sample::tempo(dispersion, &mut tempo_rng);
+        let severity = support_severity(ws, state_index, severity_capacity, severity_intelligence);
+        let state_shares = state_type_shares(scenario, ws, Some(state_index));
+        let state_cumulative = cumulative(state_shares);
+        for group_index in 0..scenario.groups.len() {
+            let cell = group_index * n_states + state_index;
+            let group_rate = ws.expected_attacks[cell] * tempo;
+            let state_rate = ws.state_rate[cell] * tempo;
+            let mut rng: StreamRng = ws.cell_streams[cell].month(slot);
+            let group_events = if group_rate > 0.0 {
+                sample::poisson(group_rate, &mut rng)
+            } else {
+                0.0
+            };
+            let by_group = split_by_type(group_events, &ws.type_cumulative[group_index], &mut rng);
+            let state_events = if state_rate > 0.0 {
+                sample::poisson(state_rate, &mut rng)
+            } else {
+                0.0
+            };
+            let by_state = split_by_type(state_events, &state_cumulative, &mut rng);
+            let group_severity = ws.severity[group_index];
+            let scale = ws.type_scale[group_index];
+            let mut deaths = [0.0; 3];
+            for kind in 0..3 {
+                deaths[kind] =
+                    group_severity.total_deaths(by_group[kind], severity * scale[kind], &mut rng)
+                        + group_severity.total_deaths(by_state[kind], scale[kind], &mut rng);
+            }
+            ws.typed_events[cell] = std::array::from_fn(|kind| by_group[kind] + by_state[kind]);
+            ws.typed_deaths[cell] = deaths;
+            ws.state_events[cell] = state_events;
+            ws.attacks[cell] = group_events + state_events;
+            ws.fatalities[cell] = deaths.iter().sum();
+        }
+    }
+}
+
+fn cumulative(shares: [f64; 3]) -> [f64; 3] {
+    let total: f64 = shares.iter().sum();
+    if total <= 0.0 {
+        return [1.0 / 3.0, 2.0 / 3.0, 1.0];
+    }
+    [shares[0] / total, (shares[0] + shares[1]) / total, 1.0]
+}
+
+/// `events` typed one by one by a uniform draw against cumulative shares (M6d): a multinomial
+/// split, exact for any count.
+fn split_by_type(events: f64, cumulative: &[f64; 3], rng: &mut StreamRng) -> [f64; 3] {
+    let mut counts = [0.0; 3];
+    for _ in 0..events as u64 {
+        let draw: f64 = rng.random();
+        let kind = cumulative.iter().position(|&edge| draw < edge).unwrap_or(2);
+        counts[kind] += 1.0;
+    }
+    counts
 }
 
 /// Attrition and recruitment of every group (M8, M9, M10).
@@ -571,19 +717,35 @@ fn record(scenario: &Scenario, month: usize, ws: &Workspace, output: &mut RunOut
     let n_states = scenario.states.len();
     for (series_index, series) in scenario.series.iter().enumerate() {
         let value = match series.actor {
-            ActorRef::State(state) => match series.metric {
-                Metric::Attacks => (0..scenario.groups.len())
-                    .map(|group| ws.attacks[group * n_states + state])
-                    .sum(),
-                Metric::Fatalities => (0..scenario.groups.len())
-                    .map(|group| ws.fatalities[group * n_states + state])
-                    .sum(),
-                Metric::Capacity => ws.capacity[state],
-                Metric::Control => ws.control[state],
-                Metric::Stability => ws.stability[state],
-                Metric::Intelligence => ws.intelligence[state],
-                Metric::Strength => 0.0,
-            },
+            ActorRef::State(state) => {
+                let typed_sum = |cells: &[[f64; 3]], kind: usize| -> f64 {
+                    (0..scenario.groups.len())
+                        .map(|group| cells[group * n_states + state][kind])
+                        .sum()
+                };
+                match series.metric {
+                    Metric::Attacks => (0..scenario.groups.len())
+                        .map(|group| ws.attacks[group * n_states + state])
+                        .sum(),
+                    Metric::Fatalities => (0..scenario.groups.len())
+                        .map(|group| ws.fatalities[group * n_states + state])
+                        .sum(),
+                    Metric::Capacity => ws.capacity[state],
+                    Metric::Control => ws.control[state],
+                    Metric::Stability => ws.stability[state],
+                    Metric::Intelligence => ws.intelligence[state],
+                    Metric::Battles => typed_sum(&ws.typed_events, 0),
+                    Metric::RemoteViolence => typed_sum(&ws.typed_events, 1),
+                    Metric::ViolenceAgainstCivilians => typed_sum(&ws.typed_events, 2),
+                    Metric::BattlesFatalities => typed_sum(&ws.typed_deaths, 0),
+                    Metric::RemoteViolenceFatalities => typed_sum(&ws.typed_deaths, 1),
+                    Metric::ViolenceAgainstCiviliansFatalities => typed_sum(&ws.typed_deaths, 2),
+                    Metric::StateInitiated => (0..scenario.groups.len())
+                        .map(|group| ws.state_events[group * n_states + state])
+                        .sum(),
+                    Metric::Strength => 0.0,
+                }
+            }
             ActorRef::Group(group) => {
                 let cells = group * n_states..(group + 1) * n_states;
                 match series.metric {
@@ -635,6 +797,28 @@ fn refresh_severity(scenario: &Scenario, ws: &mut Workspace) {
     for group in &scenario.groups {
         let severity = sample::Severity::new(ws.value(group.lethality), sigma, cap);
         ws.severity.push(severity);
+    }
+    let Some(types) = &scenario.model.event_types else {
+        return;
+    };
+    // (M7c) Each type's deaths per event relative to the others, scaled so that the group's
+    // events still average its lethality over its own shares.
+    let relative = types.severity.map(|slot| ws.value(slot));
+    ws.type_cumulative.clear();
+    ws.type_scale.clear();
+    for group in &scenario.groups {
+        let shares = group
+            .event_shares
+            .map_or([1.0; 3], |slots| slots.map(|slot| ws.value(slot)));
+        let cumulative = cumulative(shares);
+        let share = [
+            cumulative[0],
+            cumulative[1] - cumulative[0],
+            cumulative[2] - cumulative[1],
+        ];
+        let mean: f64 = (0..3).map(|kind| share[kind] * relative[kind]).sum();
+        ws.type_cumulative.push(cumulative);
+        ws.type_scale.push(relative.map(|value| value / mean));
     }
 }
 

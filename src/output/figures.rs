@@ -24,8 +24,15 @@ const EXCEEDANCE_BINS: usize = 400;
 /// Unit of a metric's monthly values.
 pub fn metric_unit(metric: Metric) -> &'static str {
     match metric {
-        Metric::Attacks => "events per month",
-        Metric::Fatalities => "deaths per month",
+        Metric::Attacks
+        | Metric::Battles
+        | Metric::RemoteViolence
+        | Metric::ViolenceAgainstCivilians
+        | Metric::StateInitiated => "events per month",
+        Metric::Fatalities
+        | Metric::BattlesFatalities
+        | Metric::RemoteViolenceFatalities
+        | Metric::ViolenceAgainstCiviliansFatalities => "deaths per month",
         Metric::Capacity => "capacity units",
         Metric::Control => "share of territory, 0-1",
         Metric::Stability => "index, 0-1",
@@ -41,6 +48,12 @@ pub fn metric_label(metric: Metric) -> String {
         Metric::Control => "territorial control",
         Metric::Stability => "regime stability",
         Metric::Intelligence => "intelligence coverage",
+        Metric::RemoteViolence => "remote violence",
+        Metric::ViolenceAgainstCivilians => "violence against civilians",
+        Metric::BattlesFatalities => "deaths in battles",
+        Metric::RemoteViolenceFatalities => "deaths in remote violence",
+        Metric::ViolenceAgainstCiviliansFatalities => "deaths in violence against civilians",
+        Metric::StateInitiated => "events initiated by the state's side",
         other => other.as_str(),
     };
     format!("{name} ({})", metric_unit(metric))
@@ -51,8 +64,8 @@ pub fn outcome_unit(scenario: &Scenario, kind: &OutcomeKind) -> String {
     let metric = |series: usize| scenario.series[series].metric;
     match *kind {
         OutcomeKind::Sum { series, .. } => match metric(series) {
-            Metric::Attacks => "events".to_owned(),
-            Metric::Fatalities => "deaths".to_owned(),
+            deaths if deaths.is_deaths() => "deaths".to_owned(),
+            events if events.is_count() => "events".to_owned(),
             other => format!("sum over months of {}", metric_unit(other)),
         },
         OutcomeKind::Mean { series, .. }

@@ -490,6 +490,22 @@ pub struct ModelSlots {
     pub stability_adjustment: Slot,
     pub stability_control_elasticity: Slot,
     pub stability_violence_elasticity: Slot,
+    /// The event-type mechanisms (M6c, M6d, M7c), when the scenario turns them on.
+    pub event_types: Option<EventTypeSlots>,
+}
+
+/// ACLED's political-violence event types, in the order the model keeps them.
+pub const EVENT_TYPES: [&str; 3] = ["battles", "remote_violence", "violence_against_civilians"];
+
+/// Slots of the event-type coefficients (MODEL.md, M6c, M6d, M7c).
+#[derive(Debug, Clone)]
+pub struct EventTypeSlots {
+    pub state_initiated_share: Slot,
+    pub operations_capacity_elasticity: Slot,
+    pub state_civilian_share: Slot,
+    pub state_remote_share: Slot,
+    /// Relative deaths per event, per type.
+    pub severity: [Slot; 3],
 }
 
 /// A state actor.
@@ -519,6 +535,9 @@ pub struct Group {
     pub lethality: Slot,
     pub ceiling: Slot,
     pub stream_key: u64,
+    /// Relative shares of the group's events by type (the group's own or the model's), when
+    /// the model types events.
+    pub event_shares: Option<[Slot; 3]>,
 }
 
 /// Support flowing to a state.
@@ -758,7 +777,37 @@ impl Metric {
             Metric::Stability => "stability",
             Metric::Intelligence => "intelligence",
             Metric::Strength => "strength",
+            Metric::Battles => "battles",
+            Metric::RemoteViolence => "remote_violence",
+            Metric::ViolenceAgainstCivilians => "violence_against_civilians",
+            Metric::BattlesFatalities => "battles_fatalities",
+            Metric::RemoteViolenceFatalities => "remote_violence_fatalities",
+            Metric::ViolenceAgainstCiviliansFatalities => "violence_against_civilians_fatalities",
+            Metric::StateInitiated => "state_initiated",
         }
+    }
+
+    /// Whether the metric counts events or deaths (whole numbers a month).
+    pub fn is_count(self) -> bool {
+        !matches!(
+            self,
+            Metric::Capacity
+                | Metric::Control
+                | Metric::Stability
+                | Metric::Intelligence
+                | Metric::Strength
+        )
+    }
+
+    /// Whether the metric counts deaths.
+    pub fn is_deaths(self) -> bool {
+        matches!(
+            self,
+            Metric::Fatalities
+                | Metric::BattlesFatalities
+                | Metric::RemoteViolenceFatalities
+                | Metric::ViolenceAgainstCiviliansFatalities
+        )
     }
 
     /// Metrics recorded for every state, in output order.
@@ -769,6 +818,19 @@ impl Metric {
         Metric::Control,
         Metric::Stability,
         Metric::Intelligence,
+    ];
+
+    /// Metrics recorded for every state after [`Metric::STATE`] when the model types events
+    /// (`model.event_types`): events and deaths by ACLED type, in the order of [`EVENT_TYPES`],
+    /// then the events the state's side initiated.
+    pub const STATE_TYPED: [Metric; 7] = [
+        Metric::Battles,
+        Metric::RemoteViolence,
+        Metric::ViolenceAgainstCivilians,
+        Metric::BattlesFatalities,
+        Metric::RemoteViolenceFatalities,
+        Metric::ViolenceAgainstCiviliansFatalities,
+        Metric::StateInitiated,
     ];
 
     /// Metrics recorded for every insurgent group, in output order.

@@ -271,6 +271,75 @@ pub struct RawModel {
     pub stability_adjustment: Num,
     pub stability_control_elasticity: Num,
     pub stability_violence_elasticity: Num,
+    /// Events typed as ACLED types them, and initiated by either side (MODEL.md, M6c-M7c);
+    /// absent: every event is an armed group's, untyped, as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_types: Option<RawEventTypes>,
+}
+
+/// The event-type mechanisms (MODEL.md, M6c, M6d, M7c); every field has a default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[serde(rename = "EventTypes")]
+pub struct RawEventTypes {
+    /// Share of a link's reference-condition events initiated by the state's side (its forces,
+    /// partners, contractors and auxiliaries), 0..0.95.
+    pub state_initiated_share: Num,
+    /// Elasticity of state-initiated events to the state's capacity against its reference.
+    pub operations_capacity_elasticity: Num,
+    /// Share of state-initiated events that are violence against civilians at the reference
+    /// intelligence; it grows with the intelligence gap (M6d).
+    pub state_civilian_share: Num,
+    /// Share of the state's other events that are remote violence (air and drone strikes,
+    /// artillery) rather than battles.
+    pub state_remote_share: Num,
+    /// Shares of a group's events by type, for groups that give none of their own.
+    pub group_shares: RawEventTypeWeights,
+    /// Deaths per event of each type, relative to one another (M7c).
+    pub severity: RawEventTypeWeights,
+}
+
+impl Default for RawEventTypes {
+    fn default() -> Self {
+        // The defaults and their reasons are listed in MODEL.md, section "Model coefficients".
+        RawEventTypes {
+            state_initiated_share: Num::lit(0.0),
+            operations_capacity_elasticity: Num::lit(1.0),
+            state_civilian_share: Num::lit(0.2),
+            state_remote_share: Num::lit(0.2),
+            group_shares: RawEventTypeWeights::equal(),
+            severity: RawEventTypeWeights::equal(),
+        }
+    }
+}
+
+/// One number per ACLED political-violence event type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Types")]
+pub struct RawEventTypeWeights {
+    pub battles: Num,
+    pub remote_violence: Num,
+    pub violence_against_civilians: Num,
+}
+
+impl RawEventTypeWeights {
+    fn equal() -> Self {
+        RawEventTypeWeights {
+            battles: Num::lit(1.0),
+            remote_violence: Num::lit(1.0),
+            violence_against_civilians: Num::lit(1.0),
+        }
+    }
+
+    /// The three numbers in the order of [`crate::scenario::EVENT_TYPES`].
+    pub fn as_array(&self) -> [&Num; 3] {
+        [
+            &self.battles,
+            &self.remote_violence,
+            &self.violence_against_civilians,
+        ]
+    }
 }
 
 impl Default for RawModel {
@@ -293,6 +362,7 @@ impl Default for RawModel {
             stability_adjustment: Num::lit(0.05),
             stability_control_elasticity: Num::lit(1.0),
             stability_violence_elasticity: Num::lit(0.3),
+            event_types: None,
         }
     }
 }
@@ -341,6 +411,10 @@ pub enum RawActor {
         lethality: Num,
         /// Strength the group's recruiting base cannot exceed (fighters).
         ceiling: Num,
+        /// Relative shares of the group's events by type (MODEL.md, M6d); only with the model's
+        /// `event_types`, whose `group_shares` apply when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        event_shares: Option<RawEventTypeWeights>,
     },
 }
 
@@ -524,6 +598,13 @@ pub enum Metric {
     Stability,
     Intelligence,
     Strength,
+    Battles,
+    RemoteViolence,
+    ViolenceAgainstCivilians,
+    BattlesFatalities,
+    RemoteViolenceFatalities,
+    ViolenceAgainstCiviliansFatalities,
+    StateInitiated,
 }
 
 /// A comparison against a threshold.

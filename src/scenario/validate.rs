@@ -7,9 +7,9 @@ use super::raw::{
     RawScenario, RawTrigger,
 };
 use super::{
-    ActorRef, CrossCheck, CrossRule, Distribution, Effect, Event, Flow, Group, Metric, ModelSlots,
-    Outcome, OutcomeKind, PressureLink, Problem, Scenario, Series, Slot, Slots, Source, State,
-    Trigger, Uncertain, YearMonth, stream_key,
+    ActorRef, CrossCheck, CrossRule, Distribution, EVENT_TYPES, Effect, Event, EventTypeSlots,
+    Flow, Group, Metric, ModelSlots, Outcome, OutcomeKind, PressureLink, Problem, Scenario, Series,
+    Slot, Slots, Source, State, Trigger, Uncertain, YearMonth, stream_key,
 };
 
 /// Longest horizon a scenario may ask for, in months (50 years).
@@ -194,10 +194,10 @@ impl Checker {
         let model = self.model(&raw.model);
         let actors = self.actor_index(&raw.actors);
         let states = self.states(&raw.actors, &actors);
-        let groups = self.groups(&raw.actors, &actors);
+        let groups = self.groups(&raw.actors, &actors, raw.model.event_types.as_ref());
         let flows = self.flows(&raw.flows, &actors);
         let links = self.pressure(&raw.pressure, &actors);
-        let series = build_series(&states, &groups);
+        let series = build_series(&states, &groups, model.event_types.is_some());
         let cells = series.len() * raw.horizon as usize;
         if cells > MAX_SERIES_MONTHS {
             self.problem(
@@ -765,7 +765,65 @@ impl Checker {
                 &model.stability_violence_elasticity,
                 ELASTICITY,
             ),
+            event_types: model
+                .event_types
+                .as_ref()
+                .map(|types| self.event_types(types)),
         }
+    }
+
+    fn event_types(&mut self, types: &raw::RawEventTypes) -> EventTypeSlots {
+        let slot = |checker: &mut Checker, field: &str, value: &Num, valid: Range| {
+            checker.param(format!("model.event_types.{field}"), value, valid)
+        };
+        let severity = types.severity.as_array();
+        EventTypeSlots {
+            state_initiated_share: slot(
+                self,
+                "state_initiated_share",
+                &types.state_initiated_share,
+                range(0.0, 0.95),
+            ),
+            operations_capacity_elasticity: slot(
+                self,
+                "operations_capacity_elasticity",
+                &types.operations_capacity_elasticity,
+                ELASTICITY,
+            ),
+            state_civilian_share: slot(
+                self,
+                "state_civilian_share",
+                &types.state_civilian_share,
+                SHARE,
+            ),
+            state_remote_share: slot(self, "state_remote_share", &types.state_remote_share, SHARE),
+            severity: std::array::from_fn(|index| {
+                slot(
+                    self,
+                    &format!("severity.{}", EVENT_TYPES[index]),
+                    severity[index],
+                    range(0.01, 100.0),
+                )
+            }),
+        }
+    }
+
+    /// Relative shares of events by type at `path`: each 0 or more, not all a literal 0.
+    fn type_shares(&mut self, path: &str, shares: &raw::RawEventTypeWeights) -> [Slot; 3] {
+        let values = shares.as_array();
+        if values.iter().all(|value| **value == Num::Literal(0.0)) {
+            self.problem(
+                path.to_owned(),
+                "all shares are 0: at least one event type must have a positive share",
+            );
+        }
+        std::array::from_fn(|index| {
+            self.fixed(
+                format!("{path}.{}", EVENT_TYPES[index]),
+                values[index],
+                range(0.0, 1e6),
+            )
+        })
     }
 
     fn actor_index(&mut self, actors: &[RawActor]) -> ActorIndex {
@@ -890,7 +948,12 @@ impl Checker {
         states
     }
 
-    fn groups(&mut self, actors: &[RawActor], index: &ActorIndex) -> Vec<Group> {
+    fn groups(
+        &mut self,
+        actors: &[RawActor],
+        index: &ActorIndex,
+        model_types: Option<&raw::RawEventTypes>,
+    ) -> Vec<Group> {
         let mut groups = Vec::new();
         let mut seen = HashSet::new();
         for actor in actors {
@@ -902,6 +965,7 @@ impl Checker {
                 attrition,
                 lethality,
                 ceiling,
+                event_shares,
             } = actor
             else {
                 continue;
@@ -962,6 +1026,24 @@ impl Checker {
                 false,
                 what,
             );
+            let event_shares = match (event_shares, model_types) {
+                (Some(shares), Some(_)) => {
+                    Some(self.type_shares(&format!("{path}.event_shares"), shares))
+                }
+                (None, Some(types)) => Some(self.type_shares(
+                    &format!("{path}.event_shares (model.event_types.group_shares)"),
+                    &types.group_shares,
+                )),
+                (Some(_), None) => {
+                    self.problem(
+                        format!("{path}.event_shares"),
+                        "shares of event types need the model's `event_types` (MODEL.md, M6d): \
+                         add `event_types: ()` to `model`, or remove them",
+                    );
+                    None
+                }
+                (None, None) => None,
+            };
             groups.push(Group {
                 name: name.clone(),
                 strength,
@@ -971,6 +1053,7 @@ impl Checker {
                 lethality,
                 ceiling,
                 stream_key: stream_key(&format!("group:{name}")),
+                event_shares,
             });
         }
         groups
@@ -1721,13 +1804,17 @@ fn reference_warnings(
         .collect()
 }
 
-fn build_series(states: &[State], groups: &[Group]) -> Vec<Series> {
+fn build_series(states: &[State], groups: &[Group], typed: bool) -> Vec<Series> {
+    let typed_metrics: &[Metric] = if typed { &Metric::STATE_TYPED } else { &[] };
     let state_series = states.iter().enumerate().flat_map(|(index, state)| {
-        Metric::STATE.iter().map(move |&metric| Series {
-            metric,
-            actor: ActorRef::State(index),
-            actor_name: state.name.clone(),
-        })
+        Metric::STATE
+            .iter()
+            .chain(typed_metrics)
+            .map(move |&metric| Series {
+                metric,
+                actor: ActorRef::State(index),
+                actor_name: state.name.clone(),
+            })
     });
     let group_series = groups.iter().enumerate().flat_map(|(index, group)| {
         Metric::GROUP.iter().map(move |&metric| Series {

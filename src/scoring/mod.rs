@@ -74,7 +74,7 @@ impl Benchmark {
             }
             Benchmark::LastTwelveMonths => Forecast::from_sample(&window),
             Benchmark::NegativeBinomial => {
-                let is_count = matches!(metric, Metric::Attacks | Metric::Fatalities);
+                let is_count = metric.is_count();
                 if !is_count || window.len() < 2 {
                     return None;
                 }

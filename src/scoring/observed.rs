@@ -6,8 +6,8 @@
 //! state or group of the scenario that records it. Rows before the scenario's start are the
 //! history that benchmark forecasts are built from; rows from its start to the end of its
 //! horizon are scored; rows past the horizon are skipped and counted. The per-type metrics of
-//! ACLED (see [`OBSERVED_ONLY_METRICS`]) are known but not produced by the model: their rows
-//! are skipped and counted too.
+//! ACLED (see [`TYPED_METRICS`]) are produced only by a scenario whose model types events;
+//! for any other scenario their rows are skipped and counted too.
 //!
 //! Outcome observations: header `outcome,value`, one row per outcome of the scenario.
 
@@ -22,15 +22,16 @@ pub const HEADER: [&str; 4] = ["metric", "actor", "date", "value"];
 /// Header of an observed outcomes file.
 pub const OUTCOMES_HEADER: [&str; 2] = ["outcome", "value"];
 
-/// Metrics observed data may carry that the model does not produce: ACLED's per-type events
-/// and deaths (battles; explosions and remote violence; violence against civilians).
-pub const OBSERVED_ONLY_METRICS: [&str; 6] = [
-    "battles",
-    "battles_fatalities",
-    "remote_violence",
-    "remote_violence_fatalities",
-    "violence_against_civilians",
-    "violence_against_civilians_fatalities",
+/// Metrics observed data may carry that a scenario produces only when its model types events
+/// (`model.event_types`): ACLED's per-type events and deaths (battles; explosions and remote
+/// violence; violence against civilians). A scenario without them skips their rows.
+pub const TYPED_METRICS: [Metric; 6] = [
+    Metric::Battles,
+    Metric::RemoteViolence,
+    Metric::ViolenceAgainstCivilians,
+    Metric::BattlesFatalities,
+    Metric::RemoteViolenceFatalities,
+    Metric::ViolenceAgainstCiviliansFatalities,
 ];
 
 /// Observed files larger than this are refused before reading (a mistaken path: a country's
@@ -160,16 +161,16 @@ fn parse_value(text: &str) -> Result<f64, String> {
     }
 }
 
-fn metric_named(name: &str) -> Option<Metric> {
+fn all_metrics() -> impl Iterator<Item = Metric> {
     Metric::STATE
         .iter()
+        .chain(&Metric::STATE_TYPED)
         .chain(&Metric::GROUP)
         .copied()
-        .find(|metric| metric.as_str() == name)
 }
 
-fn is_count(metric: Metric) -> bool {
-    matches!(metric, Metric::Attacks | Metric::Fatalities)
+fn metric_named(name: &str) -> Option<Metric> {
+    all_metrics().find(|metric| metric.as_str() == name)
 }
 
 /// Reads an observed series file and checks it against `scenario`.
@@ -196,13 +197,7 @@ pub fn parse_series(
     for (line, fields) in rows(text, path, &HEADER)? {
         let [metric_name, actor, date, value] = [0, 1, 2, 3].map(|i| fields[i].as_str());
         let Some(metric) = metric_named(metric_name) else {
-            if OBSERVED_ONLY_METRICS.contains(&metric_name) {
-                *not_modelled.entry(metric_name.to_owned()).or_insert(0) += 1;
-                continue;
-            }
-            let known: Vec<&str> = Metric::STATE
-                .iter()
-                .chain(&Metric::GROUP)
+            let known: Vec<&str> = all_metrics()
                 .map(|metric| metric.as_str())
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
@@ -210,13 +205,19 @@ pub fn parse_series(
             return Err(error_at(
                 line,
                 format!(
-                    "unknown metric {metric_name:?}: secsim's metrics are {}; observed-only \
-                     (skipped) are {}",
+                    "unknown metric {metric_name:?}: secsim's metrics are {}",
                     known.join(", "),
-                    OBSERVED_ONLY_METRICS.join(", ")
                 ),
             ));
         };
+        let typed = scenario
+            .series
+            .iter()
+            .any(|series| series.metric == Metric::Battles);
+        if TYPED_METRICS.contains(&metric) && !typed {
+            *not_modelled.entry(metric_name.to_owned()).or_insert(0) += 1;
+            continue;
+        }
         let Some(series_index) = scenario
             .series
             .iter()
@@ -245,7 +246,7 @@ pub fn parse_series(
             ));
         };
         let value = parse_value(value).map_err(|message| error_at(line, message))?;
-        if is_count(metric) && value < 0.0 {
+        if metric.is_count() && value < 0.0 {
             return Err(error_at(
                 line,
                 format!("value {value} is negative; {metric_name} is a count"),
