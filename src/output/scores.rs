@@ -280,9 +280,29 @@ pub fn render_table(results: &ScoreResults<'_>) -> String {
         results.seed,
         results.observed_file.display()
     );
+    // The first column fits the longest name (per-type series are long).
+    let names: Vec<String> = results
+        .card
+        .series
+        .iter()
+        .map(|score| {
+            let (metric, actor) = series_name(scenario, score);
+            format!("{metric} {actor}")
+        })
+        .chain(
+            (results.card.deaths_per_event.iter())
+                .map(|ratio| format!("deaths/event {}", ratio.actor)),
+        )
+        .collect();
+    let width = names
+        .iter()
+        .map(|name| name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(24);
     let _ = writeln!(
         text,
-        "\n{:<24} {:>6} {:>21} {:>10} {:>10} {:>9} {:>6} {:>6}  skill vs {}",
+        "\n{:<width$} {:>6} {:>21} {:>10} {:>10} {:>9} {:>6} {:>6}  skill vs {}",
         "series",
         "months",
         "observed / forecast",
@@ -293,9 +313,8 @@ pub fn render_table(results: &ScoreResults<'_>) -> String {
         "cov90",
         Benchmark::ALL.map(Benchmark::name).join(", ")
     );
-    for score in &results.card.series {
+    for (score, name) in results.card.series.iter().zip(&names) {
         let totals = &score.total;
-        let (metric, actor) = series_name(scenario, score);
         let model = score.model();
         let skills: Vec<String> = Benchmark::ALL
             .iter()
@@ -303,8 +322,8 @@ pub fn render_table(results: &ScoreResults<'_>) -> String {
             .collect();
         let _ = writeln!(
             text,
-            "{:<24} {:>6} {:>21} {:>10} {:>10} {:>9} {:>5.0}% {:>5.0}%  {}",
-            format!("{metric} {actor}"),
+            "{:<width$} {:>6} {:>21} {:>10} {:>10} {:>9} {:>5.0}% {:>5.0}%  {}",
+            name,
             score.months.len(),
             format!(
                 "{} / {}",
@@ -319,11 +338,12 @@ pub fn render_table(results: &ScoreResults<'_>) -> String {
             skills.join(", ")
         );
     }
-    for ratio in &results.card.deaths_per_event {
+    let ratio_names = &names[results.card.series.len()..];
+    for (ratio, name) in results.card.deaths_per_event.iter().zip(ratio_names) {
         let _ = writeln!(
             text,
-            "{:<24} {:>6} {:>21} {:>10} {:>10}",
-            format!("deaths/event {}", ratio.actor),
+            "{:<width$} {:>6} {:>21} {:>10} {:>10}",
+            name,
             ratio.months,
             format!(
                 "{} / {}",
