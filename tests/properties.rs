@@ -206,6 +206,7 @@ struct PressureSpec {
     capacity_sensitivity: Option<NumSpec>,
     intelligence_sensitivity: Option<NumSpec>,
     spillover: Option<NumSpec>,
+    lethality: Option<NumSpec>,
 }
 
 /// A `When` trigger's delay.
@@ -427,6 +428,7 @@ fn pressure_spec() -> impl Strategy<Value = PressureSpec> {
         optional_num(),
         optional_num(),
         optional_num(),
+        optional_num(),
     )
         .prop_map(
             |(
@@ -436,6 +438,7 @@ fn pressure_spec() -> impl Strategy<Value = PressureSpec> {
                 capacity_sensitivity,
                 intelligence_sensitivity,
                 spillover,
+                lethality,
             )| {
                 PressureSpec {
                     group,
@@ -444,6 +447,7 @@ fn pressure_spec() -> impl Strategy<Value = PressureSpec> {
                     capacity_sensitivity,
                     intelligence_sensitivity,
                     spillover,
+                    lethality,
                 }
             },
         )
@@ -1032,6 +1036,12 @@ fn build(spec: &Spec) -> RawScenario {
                 range,
             });
         }
+        if link.lethality.is_some() {
+            dynamic.push(DynamicField {
+                path: format!("pressure[{key:?}].lethality"),
+                range: (0.0, 1000.0),
+            });
+        }
         pressure.push(RawPressure {
             group: group.clone(),
             state: state.clone(),
@@ -1047,6 +1057,7 @@ fn build(spec: &Spec) -> RawScenario {
                 Num::Literal(0.0),
             ),
             spillover: numbers.optional(&link.spillover, SHARE, Num::Literal(0.0)),
+            lethality: (link.lethality.as_ref()).map(|spec| numbers.value(spec, (0.0, 1000.0))),
         });
     }
 
@@ -1807,6 +1818,7 @@ fn mutate(mut raw: RawScenario, mutation: Mutation) -> (String, String) {
                 capacity_sensitivity: Num::Literal(0.0),
                 intelligence_sensitivity: Num::Literal(0.0),
                 spillover: Num::Literal(0.0),
+                lethality: None,
             });
             format!("pressure[{:?}].base_rate", format!("{group}:{state}"))
         }

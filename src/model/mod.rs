@@ -79,7 +79,7 @@ pub struct Workspace {
     capacity_factor: Vec<Remembered>,
     intelligence_factor: Vec<Remembered>,
     intelligence_exp: Vec<Remembered>,
-    /// Per group: deaths per attack (M7), refreshed whenever an event changes parameters.
+    /// Per cell: deaths per attack (M7), refreshed whenever an event changes parameters.
     severity: Vec<sample::Severity>,
     /// With event types (M6c-M7c): per cell, the expected events the state's side initiates;
     /// per group, its cumulative shares of event types and each type's severity relative to
@@ -291,19 +291,19 @@ pub fn simulate(
     let typed = scenario.model.event_types.is_some();
     let state_shares = state_type_shares(scenario, ws, None);
     for group in 0..n_groups {
-        let lethality = ws.value(scenario.groups[group].lethality);
-        // A group's own events average its lethality over its shares (M7c); the state's events
-        // in its cells weigh each type's severity by the state's shares.
-        let state_lethality = if typed {
-            lethality
-                * (0..3)
-                    .map(|kind| state_shares[kind] * ws.type_scale[group][kind])
-                    .sum::<f64>()
-        } else {
-            0.0
-        };
         for state in 0..n_states {
             let cell = group * n_states + state;
+            let lethality = ws.severity[cell].mean_deaths();
+            // A group's own events average its lethality over its shares (M7c); the state's
+            // events in its cells weigh each type's severity by the state's shares.
+            let state_lethality = if typed {
+                lethality
+                    * (0..3)
+                        .map(|kind| state_shares[kind] * ws.type_scale[group][kind])
+                        .sum::<f64>()
+            } else {
+                0.0
+            };
             ws.violence_ref[state] +=
                 ws.expected_attacks[cell] * lethality + ws.state_rate[cell] * state_lethality;
         }
@@ -540,7 +540,7 @@ fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
             let mut rng: StreamRng = ws.cell_streams[cell].month(slot);
             let attacks = sample::poisson(rate, &mut rng);
             ws.attacks[cell] = attacks;
-            ws.fatalities[cell] = ws.severity[group_index].total_deaths(attacks, severity, rng);
+            ws.fatalities[cell] = ws.severity[cell].total_deaths(attacks, severity, rng);
         }
     }
 }
@@ -589,7 +589,7 @@ fn draw_typed_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
                 0.0
             };
             let by_state = split_by_type(state_events, &state_cumulative, &mut rng);
-            let group_severity = ws.severity[group_index];
+            let group_severity = ws.severity[cell];
             let scale = ws.type_scale[group_index];
             let mut deaths = [0.0; 3];
             for kind in 0..3 {
@@ -788,15 +788,23 @@ fn fire_due_events(scenario: &Scenario, month: usize, ws: &mut Workspace, output
     }
 }
 
-/// Deaths per attack of every group from the current parameter values (M7): at the start of a
-/// replication and after every event, the only times parameter values change.
+/// Deaths per attack in every cell from the current parameter values (M7): the link's own
+/// lethality where it gives one, else the group's. At the start of a replication and after
+/// every event, the only times parameter values change.
 fn refresh_severity(scenario: &Scenario, ws: &mut Workspace) {
     let sigma = ws.value(scenario.model.severity_sigma);
     let cap = ws.value(scenario.model.max_deaths_per_attack);
+    let n_states = scenario.states.len();
     ws.severity.clear();
     for group in &scenario.groups {
         let severity = sample::Severity::new(ws.value(group.lethality), sigma, cap);
-        ws.severity.push(severity);
+        ws.severity.extend(std::iter::repeat_n(severity, n_states));
+    }
+    for link in &scenario.links {
+        if let Some(lethality) = link.lethality {
+            ws.severity[link.group * n_states + link.state] =
+                sample::Severity::new(ws.value(lethality), sigma, cap);
+        }
     }
     let Some(types) = &scenario.model.event_types else {
         return;

@@ -258,6 +258,11 @@ impl Severity {
         }
     }
 
+    /// Mean deaths per attack (before the cap).
+    pub fn mean_deaths(&self) -> f64 {
+        self.mean_deaths
+    }
+
     /// Total deaths in `attacks` attacks. The total is rounded to a whole number stochastically
     /// (down or up with the fractional part as probability), which keeps the mean and costs one
     /// uniform draw per month instead of one per attack.

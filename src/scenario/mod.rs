@@ -569,6 +569,8 @@ pub struct PressureLink {
     pub capacity_sensitivity: Slot,
     pub intelligence_sensitivity: Slot,
     pub spillover: Slot,
+    /// Deaths per attack of the group in this state, when the link gives its own.
+    pub lethality: Option<Slot>,
 }
 
 /// Which actor a series or trigger refers to.

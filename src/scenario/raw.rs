@@ -509,6 +509,10 @@ pub struct RawPressure {
     pub intelligence_sensitivity: Num,
     #[serde(default = "zero")]
     pub spillover: Num,
+    /// Mean deaths per attack of this group in this state, where it differs from the group's
+    /// `lethality` (MODEL.md, M7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lethality: Option<Num>,
 }
 
 /// Something that can happen during a replication.

@@ -1176,6 +1176,9 @@ impl Checker {
                 ELASTICITY,
             );
             let spillover = self.param(format!("{path}.spillover"), &link.spillover, SHARE);
+            let lethality = link.lethality.as_ref().map(|lethality| {
+                self.param(format!("{path}.lethality"), lethality, range(0.0, 1000.0))
+            });
             if let (Some(group), Some(state)) = (group, state) {
                 links.push(PressureLink {
                     group,
@@ -1184,6 +1187,7 @@ impl Checker {
                     capacity_sensitivity,
                     intelligence_sensitivity,
                     spillover,
+                    lethality,
                 });
             }
         }

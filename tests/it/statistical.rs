@@ -296,3 +296,52 @@ fn attack_counts_are_negative_binomial_with_the_model_dispersion() {
     assert_negative_binomial("Niger, k = 2", &state, 20.0, 2.0);
     assert_negative_binomial("G, k = 2", &group, 8.0, 2.0);
 }
+
+/// (M7) A pressure entry's own `lethality` sets the group's deaths per attack in that state;
+/// elsewhere the group's holds. One group in two states, lethality 2 by default and 5 in B:
+/// deaths per attack in each state within 4 MCSE (delta method for the ratio of sums over
+/// (run, month) pairs).
+#[test]
+fn a_links_lethality_sets_deaths_per_attack_in_its_state() {
+    let text = r#"Scenario(
+    name: "link_lethality", start: "2024-01", horizon: 12,
+    model: (severity_sigma: 1.0),
+    actors: [
+        State(name: "A", capacity: 1.0, control: 0.5, stability: 0.5),
+        State(name: "B", capacity: 1.0, control: 0.5, stability: 0.5),
+        Group(name: "G", strength: 100, areas: [(state: "A", weight: 1.0), (state: "B", weight: 1.0)],
+              recruitment: 0.0, attrition: 0.0, lethality: 2.0, ceiling: 1000),
+    ],
+    pressure: [
+        (group: "G", state: "A", base_rate: 20.0),
+        (group: "G", state: "B", base_rate: 20.0, lethality: 5.0),
+    ],
+)"#;
+    let scenario = scenario::validate(scenario::parse_str(text).unwrap()).unwrap();
+    let horizon = scenario.horizon_months;
+    let mut workspace = Workspace::default();
+    let mut output = RunOutput::default();
+    for (state, expected) in [(0, 2.0), (1, 5.0)] {
+        let attacks = scenario
+            .series_index(Metric::Attacks, ActorRef::State(state))
+            .unwrap();
+        let deaths = scenario
+            .series_index(Metric::Fatalities, ActorRef::State(state))
+            .unwrap();
+        let (mut a, mut d) = (Vec::new(), Vec::new());
+        for run in 0..2000 {
+            simulate(&scenario, 77, run, &mut workspace, &mut output);
+            a.extend_from_slice(&output.series[attacks * horizon..][..horizon]);
+            d.extend_from_slice(&output.series[deaths * horizon..][..horizon]);
+        }
+        let total: f64 = a.iter().sum();
+        let ratio = d.iter().sum::<f64>() / total;
+        let residuals: f64 = a.iter().zip(&d).map(|(a, d)| (d - ratio * a).powi(2)).sum();
+        assert_within_mcse(
+            &format!("deaths per attack in state {state}"),
+            ratio,
+            residuals.sqrt() / total,
+            expected,
+        );
+    }
+}
