@@ -177,3 +177,96 @@ fn leave_one_country_out_files_hold_the_other_countrys_posterior() {
         );
     }
 }
+
+/// The shipped scenarios' shared coefficients (the block `make_shared.py` writes between the
+/// BEGIN and END markers) are rows of the posterior `secsim calibrate` gives on both
+/// realignments together (default settings), and every shipped scenario holds the same block.
+#[test]
+fn shipped_scenarios_draw_the_shared_coefficients_from_the_joint_calibration() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("both");
+    let pair = |country: &str, observed: &str| {
+        format!(
+            "{}={}",
+            repo()
+                .join(format!("scenarios/backtest/types/{country}_types.ron"))
+                .display(),
+            repo()
+                .join(format!("data/observed/{observed}.csv"))
+                .display()
+        )
+    };
+    let mali = pair("mali_2022_08", "mali");
+    let burkina_faso = pair("burkina_faso_2022_10", "burkina_faso");
+    let output = secsim(
+        dir.path(),
+        &[
+            "calibrate",
+            &mali,
+            &burkina_faso,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut reader = csv::Reader::from_path(out.join("posterior.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let shared = [
+        "state_initiated_share",
+        "operations_capacity_elasticity",
+        "state_civilian_share",
+        "severity_capacity_sensitivity",
+        "severity_intelligence_sensitivity",
+    ];
+    let columns: Vec<usize> = shared
+        .iter()
+        .map(|name| header.iter().position(|field| field == *name).unwrap())
+        .collect();
+    let particles: std::collections::HashSet<Vec<String>> = reader
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            columns.iter().map(|&index| row[index].to_owned()).collect()
+        })
+        .collect();
+
+    let files = [
+        "niger_2021_2023",
+        "niger_baseline",
+        "niger_realignment",
+        "niger_realignment_western_surge",
+        "sahel_regional",
+    ];
+    let mut first_block: Option<String> = None;
+    for file in files {
+        let text = std::fs::read_to_string(repo().join(format!("scenarios/{file}.ron"))).unwrap();
+        let start = text.find("// BEGIN shared coefficients").expect(file);
+        let end = text.find("// END shared coefficients").expect(file);
+        let block = &text[start..end];
+        // The values of each parameter, in row order.
+        let values: Vec<Vec<&str>> = shared
+            .iter()
+            .map(|name| {
+                let at = block.find(&format!("(name: \"{name}\"")).expect(name);
+                let list = &block[at..];
+                let open = list.find("values: [").unwrap() + "values: [".len();
+                let close = open + list[open..].find(']').unwrap();
+                list[open..close].split(", ").collect()
+            })
+            .collect();
+        assert_eq!(values[0].len(), 100, "{file}: rows");
+        for row in 0..values[0].len() {
+            let particle: Vec<String> =
+                values.iter().map(|column| column[row].to_owned()).collect();
+            assert!(
+                particles.contains(&particle),
+                "{file}: row {row} is not a particle of the joint calibration: {particle:?}"
+            );
+        }
+        match &first_block {
+            None => first_block = Some(block.to_owned()),
+            Some(first) => assert_eq!(first, block, "{file}: a different block"),
+        }
+    }
+}

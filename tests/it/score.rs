@@ -82,9 +82,15 @@ fn writes_scores_with_benchmarks_and_the_same_bytes_for_any_thread_count() {
         lines.next().unwrap(),
         secsim::output::scores::CSV_HEADER.join(",")
     );
-    // 13 months of attacks and of fatalities, every benchmark present.
+    // 13 months of each observed series the scenario records (its model types events, so
+    // ACLED's three types and their deaths count as well as all events and deaths), every
+    // benchmark present.
     let rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len(), 26);
+    assert_eq!(rows.len(), 8 * 13);
+    assert!(
+        rows.iter()
+            .any(|row| row.starts_with("violence_against_civilians,Niger,0,"))
+    );
     assert!(rows[0].starts_with("attacks,Niger,0,2022-07,"));
     assert!(
         rows.iter().all(|row| !row.ends_with(',')),
@@ -105,10 +111,10 @@ fn writes_scores_with_benchmarks_and_the_same_bytes_for_any_thread_count() {
             "{benchmark}"
         );
     }
-    // The per-type rows are known but not modelled; the months after July 2023 do not exist
-    // in the file, so nothing is past the horizon.
+    // Every metric of the file is modelled; the months after July 2023 do not exist in the
+    // file, so nothing is past the horizon.
     assert_eq!(json["skipped"]["past_horizon"], 0);
-    assert_eq!(json["skipped"]["not_modelled"]["battles"], 31);
+    assert_eq!(json["skipped"]["not_modelled"], serde_json::json!({}));
     assert_eq!(json["deaths_per_event"][0]["actor"], "Niger");
     assert!(stdout(&one).contains("skill vs persistence, last_12_months, negative_binomial"));
 }

@@ -977,7 +977,17 @@ fn shipped_no_return_variant_runs_without_the_western_return() {
     let raw = scenario::parse_file(Path::new(&shipped("niger_realignment_no_return.ron"))).unwrap();
     assert!(!flow_names(&raw).contains(&"us_intel_return"));
     assert!(!flow_names(&raw).contains(&"eu_training_return"));
-    assert_eq!(uncertain_names(&raw), ["is_sahel_rate"]);
+    assert_eq!(
+        uncertain_names(&raw),
+        [
+            "state_initiated_share",
+            "operations_capacity_elasticity",
+            "state_civilian_share",
+            "severity_capacity_sensitivity",
+            "severity_intelligence_sensitivity",
+            "is_sahel_rate"
+        ]
+    );
 }
 
 #[test]
