@@ -2,24 +2,30 @@
 //! index). No I/O, no global state, no dependence on the thread it runs on.
 //!
 //! The equations are numbered in MODEL.md; comments here point to them as (M1), (M2), ...
+//! Each step of a month is one function that takes the parts of the [`Workspace`] it reads and
+//! the parts it writes, in the order of MODEL.md's "Order of a month".
 
 pub mod rng;
 pub mod sample;
+mod workspace;
 mod ziggurat_tables;
 
 use rand::RngExt;
 
 use crate::math;
-use crate::scenario::{
-    ActorRef, Effect, FlowKind, Metric, OutcomeKind, Scenario, Slot, Source, Trigger,
-};
+use crate::scenario::{ActorRef, Effect, FlowKind, Metric, OutcomeKind, Scenario, Source, Trigger};
 use rng::{ElementStreams, INIT_SLOT, StreamRng, mix, month_slot, stream};
+use workspace::{
+    Cells, Events, Flows, Groups, RATIO_FLOOR, Remembered, States, Values, effectiveness, reset,
+};
 
 /// Smoothing weight of the latest month in the violence memory behind stability (M12): about a
 /// three-month memory, long enough that one bad month does not topple a regime on its own.
 const VIOLENCE_MEMORY_WEIGHT: f64 = 0.25;
 /// Attrition cannot remove more than this share of a group's fighters in one month.
 const MAX_MONTHLY_ATTRITION: f64 = 0.95;
+/// Floor of room_g(0) (M10): a group that starts at its ceiling still recruits in proportion.
+const ROOM_FLOOR: f64 = 1e-3;
 
 /// What one replication produces.
 #[derive(Debug, Clone, Default)]
@@ -33,99 +39,16 @@ pub struct RunOutput {
 }
 
 /// Scratch space reused across replications on one thread, so that the month loop allocates
-/// nothing.
+/// nothing: the replication's parameter values and the state of each kind of element.
 #[derive(Debug, Default)]
 pub struct Workspace {
-    values: Vec<f64>,
     draws: Vec<f64>,
-    flow_start: Vec<i64>,
-    flow_end: Vec<i64>,
-    flow_scale: Vec<f64>,
-    flow_effect: Vec<f64>,
-    flow_retention: Vec<f64>,
-    flow_lag: Vec<i64>,
-    own_capacity: Vec<f64>,
-    capacity: Vec<f64>,
-    intelligence: Vec<f64>,
-    capacity_ref: Vec<f64>,
-    intelligence_ref: Vec<f64>,
-    effectiveness_ref: Vec<f64>,
-    control: Vec<f64>,
-    control_start: Vec<f64>,
-    stability: Vec<f64>,
-    stability_start: Vec<f64>,
-    fighters_start: Vec<f64>,
-    violence_memory: Vec<f64>,
-    violence_ref: Vec<f64>,
-    intel_sum: Vec<f64>,
-    strength: Vec<f64>,
-    strength_start: Vec<f64>,
-    strength_room_start: Vec<f64>,
-    area_weights: Vec<Vec<f64>>,
-    expected_attacks: Vec<f64>,
-    attacks: Vec<f64>,
-    fatalities: Vec<f64>,
-    streak: Vec<u32>,
-    pending: Vec<Option<usize>>,
-    /// Random streams of each element in this replication, hashed once (see [`ElementStreams`]).
-    state_streams: Vec<ElementStreams>,
-    group_streams: Vec<ElementStreams>,
-    /// Per (group, state) cell, `cell_streams[group * n_states + state]`: attack counts and deaths.
-    cell_streams: Vec<ElementStreams>,
-    flow_streams: Vec<ElementStreams>,
-    event_streams: Vec<ElementStreams>,
-    /// Per state: the capacity and intelligence factors of (M4) and the exponential of (M3),
-    /// last computed (see [`Remembered`]).
-    capacity_factor: Vec<Remembered>,
-    intelligence_factor: Vec<Remembered>,
-    intelligence_exp: Vec<Remembered>,
-    /// Per cell: deaths per attack (M7), refreshed whenever an event changes parameters.
-    severity: Vec<sample::Severity>,
-    /// With event types (M6c-M7c): per cell, the expected events the state's side initiates;
-    /// per group, its cumulative shares of event types and each type's severity relative to
-    /// the group's mean; per cell, the month's events and deaths by type (both sides) and the
-    /// events the state's side initiated.
-    state_rate: Vec<f64>,
-    operations_factor: Vec<Remembered>,
-    type_cumulative: Vec<[f64; 3]>,
-    type_scale: Vec<[f64; 3]>,
-    typed_events: Vec<[f64; 3]>,
-    typed_deaths: Vec<[f64; 3]>,
-    state_events: Vec<f64>,
-}
-
-/// The last result of a pure function of two numbers, kept with the bits of the arguments it was
-/// computed from. Asked again with the same arguments it returns the kept value, which is exactly
-/// what computing it would give; with others it computes. The month loop asks the same `powf` and
-/// `exp` often: every link on a state shares the state's capacity ratio and intelligence gap and,
-/// usually, its sensitivities, and a state without intelligence support keeps the same sum.
-#[derive(Debug, Clone, Copy, Default)]
-struct Remembered {
-    arguments: Option<(u64, u64)>,
-    value: f64,
-}
-
-impl Remembered {
-    /// `compute()`, which must be a function of `arguments` alone, or the value kept for them.
-    fn get(&mut self, arguments: (f64, f64), compute: impl FnOnce() -> f64) -> f64 {
-        let bits = Some((arguments.0.to_bits(), arguments.1.to_bits()));
-        if self.arguments != bits {
-            self.value = compute();
-            self.arguments = bits;
-        }
-        self.value
-    }
-}
-
-fn resize<T: Clone>(vector: &mut Vec<T>, len: usize, value: T) {
-    vector.clear();
-    vector.resize(len, value);
-}
-
-impl Workspace {
-    fn value(&self, slot: Slot) -> f64 {
-        self.values[slot.0 as usize]
-    }
+    values: Values,
+    flows: Flows,
+    states: States,
+    groups: Groups,
+    cells: Cells,
+    events: Events,
 }
 
 fn odds(probability: f64) -> f64 {
@@ -149,204 +72,81 @@ pub fn simulate(
     output: &mut RunOutput,
 ) {
     let horizon = scenario.horizon_months;
-    let n_states = scenario.states.len();
-    let n_groups = scenario.groups.len();
-    let n_flows = scenario.flows.len();
     let ws = workspace;
     // Not cleared: `record` writes every series-month before anything reads it.
     output.series.resize(scenario.series.len() * horizon, 0.0);
-    resize(&mut output.event_months, scenario.events.len(), None);
-    resize(&mut output.outcomes, scenario.outcomes.len(), f64::NAN);
+    reset(&mut output.event_months, scenario.events.len(), None);
+    reset(&mut output.outcomes, scenario.outcomes.len(), f64::NAN);
 
-    // Uncertain parameters: one draw each per replication, from the parameter's own stream.
-    ws.draws.clear();
+    draw_values(scenario, seed, run_index, &mut ws.draws, &mut ws.values);
+    element_streams(scenario, seed, run_index, ws);
+    refresh_severity(scenario, &ws.values, &mut ws.groups, &mut ws.cells);
+    start_flows(scenario, &ws.values, &mut ws.flows);
+    start_states(scenario, &ws.values, &ws.flows, &mut ws.states);
+    start_groups(scenario, &ws.values, &mut ws.groups, &mut ws.states);
+    start_violence(
+        scenario,
+        &ws.values,
+        &ws.groups,
+        &mut ws.cells,
+        &mut ws.states,
+    );
+    start_events(scenario, &ws.values, &mut ws.events);
+
+    for month in 0..horizon {
+        fire_due_events(scenario, month, ws, output);
+        deliver_flows(scenario, month, &ws.values, &mut ws.flows);
+        support_levels(scenario, &ws.values, &ws.flows, &mut ws.states);
+        expected_attacks(
+            scenario,
+            &ws.values,
+            &ws.groups,
+            &mut ws.states,
+            &mut ws.cells,
+            false,
+        );
+        draw_violence(
+            scenario,
+            month,
+            &ws.values,
+            &ws.states,
+            &ws.groups,
+            &mut ws.cells,
+        );
+        update_groups(scenario, month, &ws.values, &ws.states, &mut ws.groups);
+        update_states(scenario, &ws.values, &ws.groups, &ws.cells, &mut ws.states);
+        record(scenario, month, &ws.states, &ws.groups, &ws.cells, output);
+        check_triggers(scenario, month, &ws.values, &mut ws.events, output);
+    }
+    compute_outcomes(scenario, output);
+}
+
+/// Every slot's value: uncertain parameters drawn once per replication, each from its own
+/// stream; month-valued slots rounded.
+fn draw_values(
+    scenario: &Scenario,
+    seed: u64,
+    run_index: u64,
+    draws: &mut Vec<f64>,
+    values: &mut Values,
+) {
+    draws.clear();
     for uncertain in &scenario.uncertain {
         let mut rng = stream(seed, uncertain.stream_key, run_index, INIT_SLOT);
-        ws.draws
-            .push(sample::draw(&uncertain.distribution, &mut rng));
+        draws.push(sample::draw(&uncertain.distribution, &mut rng));
     }
-    ws.values.clear();
+    values.0.clear();
     for (index, source) in scenario.slots.sources.iter().enumerate() {
         let value = match *source {
             Source::Literal(value) => value,
-            Source::Param(param) => ws.draws[param],
+            Source::Param(param) => draws[param],
         };
-        ws.values.push(if scenario.slots.whole_months[index] {
+        values.0.push(if scenario.slots.whole_months[index] {
             value.round()
         } else {
             value
         });
     }
-    let model = &scenario.model;
-    element_streams(scenario, seed, run_index, ws);
-    refresh_severity(scenario, ws);
-    resize(&mut ws.capacity_factor, n_states, Remembered::default());
-    resize(&mut ws.intelligence_factor, n_states, Remembered::default());
-    resize(&mut ws.intelligence_exp, n_states, Remembered::default());
-    resize(&mut ws.operations_factor, n_states, Remembered::default());
-
-    // Flows (M1): timing, and the effect already built up before month 0.
-    resize(&mut ws.flow_start, n_flows, 0);
-    resize(&mut ws.flow_end, n_flows, i64::MAX);
-    resize(&mut ws.flow_scale, n_flows, 1.0);
-    resize(&mut ws.flow_effect, n_flows, 0.0);
-    resize(&mut ws.flow_retention, n_flows, 0.0);
-    resize(&mut ws.flow_lag, n_flows, 0);
-    for (index, flow) in scenario.flows.iter().enumerate() {
-        let half_life = ws.value(flow.decay);
-        ws.flow_retention[index] = if half_life > 0.0 {
-            math::pow(0.5, 1.0 / half_life)
-        } else {
-            0.0
-        };
-        ws.flow_lag[index] = ws.value(flow.lag) as i64;
-        match flow.start {
-            // A standby flow sends nothing until an event starts it.
-            None => ws.flow_start[index] = i64::MAX,
-            Some(start) => {
-                ws.flow_start[index] = ws.value(start) as i64;
-                ws.flow_end[index] = flow.end.map_or(i64::MAX, |end| ws.value(end) as i64);
-            }
-        }
-        let sent = -1 - ws.flow_lag[index];
-        if ws.flow_start[index] <= sent && sent < ws.flow_end[index] {
-            // The flow's expected effect in its steady state (M1): a tranche arrives with
-            // probability r, else the effect decays by rho, so E[E] = v r / (1 - (1 - r) rho).
-            // Starting from it (not from the full volume) keeps month 0 at the reference in
-            // expectation, so an unreliable flow does not make the baseline drift.
-            let reliability = ws.value(flow.reliability);
-            let retention = ws.flow_retention[index];
-            let steady = 1.0 - (1.0 - reliability) * retention;
-            ws.flow_effect[index] = if steady > 0.0 {
-                ws.value(flow.volume) * reliability / steady
-            } else {
-                0.0
-            };
-        }
-    }
-
-    // States: initial conditions and the month-0 references that rates are relative to (M2, M3).
-    resize(&mut ws.own_capacity, n_states, 0.0);
-    resize(&mut ws.control, n_states, 0.0);
-    resize(&mut ws.stability, n_states, 0.0);
-    for (index, state) in scenario.states.iter().enumerate() {
-        ws.own_capacity[index] = ws.value(state.capacity);
-        ws.control[index] = ws.value(state.control);
-        ws.stability[index] = ws.value(state.stability);
-    }
-    ws.control_start.clone_from(&ws.control);
-    ws.stability_start.clone_from(&ws.stability);
-    support_levels(scenario, ws);
-    // The reference the rates are relative to: the state's explicit `reference` when it has
-    // one; otherwise the month-0 support computed above (what the file lists as in place).
-    ws.capacity_ref.clone_from(&ws.capacity);
-    ws.intelligence_ref.clone_from(&ws.intelligence);
-    for (index, state) in scenario.states.iter().enumerate() {
-        if let Some((capacity, intelligence)) = state.reference {
-            ws.capacity_ref[index] = ws.value(capacity);
-            ws.intelligence_ref[index] = ws.value(intelligence);
-        }
-    }
-    let area_fire = ws.value(model.area_fire_effectiveness);
-    ws.effectiveness_ref.clear();
-    for state in 0..n_states {
-        let effectiveness =
-            ws.capacity_ref[state] * (area_fire + (1.0 - area_fire) * ws.intelligence_ref[state]);
-        ws.effectiveness_ref.push(effectiveness.max(1e-9));
-    }
-
-    // Groups.
-    resize(&mut ws.strength, n_groups, 0.0);
-    resize(&mut ws.strength_room_start, n_groups, 1.0);
-    ws.area_weights.resize(n_groups, Vec::new());
-    resize(&mut ws.fighters_start, n_states, 0.0);
-    for (index, group) in scenario.groups.iter().enumerate() {
-        let strength = ws.value(group.strength);
-        ws.strength[index] = strength;
-        ws.strength_room_start[index] = (1.0 - strength / ws.value(group.ceiling)).max(1e-3);
-        let total: f64 = group
-            .areas
-            .iter()
-            .map(|&(_, weight)| ws.value(weight))
-            .sum();
-        let weights = &mut ws.area_weights[index];
-        weights.clear();
-        for &(state, weight) in &group.areas {
-            let share = if total > 0.0 {
-                ws.values[weight.0 as usize] / total
-            } else {
-                0.0
-            };
-            weights.push(share);
-            ws.fighters_start[state] += strength * share;
-        }
-    }
-    ws.strength_start.clone_from(&ws.strength);
-
-    // Expected month-0 fatalities per state: the reference for the violence memory (M12).
-    resize(&mut ws.expected_attacks, n_groups * n_states, 0.0);
-    resize(&mut ws.state_rate, n_groups * n_states, 0.0);
-    expected_attacks(scenario, ws, true);
-    resize(&mut ws.violence_ref, n_states, 0.0);
-    let typed = scenario.model.event_types.is_some();
-    let state_shares = state_type_shares(scenario, ws, None);
-    for group in 0..n_groups {
-        for state in 0..n_states {
-            let cell = group * n_states + state;
-            let lethality = ws.severity[cell].mean_deaths();
-            // A group's own events average its lethality over its shares (M7c); the state's
-            // events in its cells weigh each type's severity by the state's shares.
-            let state_lethality = if typed {
-                lethality
-                    * (0..3)
-                        .map(|kind| state_shares[kind] * ws.type_scale[group][kind])
-                        .sum::<f64>()
-            } else {
-                0.0
-            };
-            ws.violence_ref[state] +=
-                ws.expected_attacks[cell] * lethality + ws.state_rate[cell] * state_lethality;
-        }
-    }
-    ws.violence_memory.clone_from(&ws.violence_ref);
-
-    // Events: window events draw their month once, up front.
-    resize(&mut ws.streak, scenario.events.len(), 0);
-    resize(&mut ws.pending, scenario.events.len(), None);
-    for (index, event) in scenario.events.iter().enumerate() {
-        if let Trigger::Window {
-            probability,
-            from,
-            to,
-        } = event.trigger
-        {
-            let mut rng = ws.event_streams[index].month(INIT_SLOT);
-            if rng.random::<f64>() < ws.value(probability) {
-                let (from, to) = (ws.value(from) as usize, ws.value(to) as usize);
-                let to = to.max(from);
-                ws.pending[index] =
-                    Some(from + (rng.random::<f64>() * (to - from + 1) as f64) as usize);
-            }
-        }
-    }
-
-    resize(&mut ws.attacks, n_groups * n_states, 0.0);
-    resize(&mut ws.fatalities, n_groups * n_states, 0.0);
-    resize(&mut ws.typed_events, n_groups * n_states, [0.0; 3]);
-    resize(&mut ws.typed_deaths, n_groups * n_states, [0.0; 3]);
-    resize(&mut ws.state_events, n_groups * n_states, 0.0);
-    for month in 0..horizon {
-        fire_due_events(scenario, month, ws, output);
-        deliver_flows(scenario, month, ws);
-        support_levels(scenario, ws);
-        expected_attacks(scenario, ws, false);
-        draw_violence(scenario, month, ws);
-        update_groups(scenario, month, ws);
-        update_states(scenario, ws);
-        record(scenario, month, ws, output);
-        check_triggers(scenario, month, ws, output);
-    }
-    compute_outcomes(scenario, output);
 }
 
 /// Hashes (seed, element, replication) once for every element that draws in the month loop.
@@ -356,19 +156,19 @@ fn element_streams(scenario: &Scenario, seed: u64, run_index: u64, ws: &mut Work
         streams.extend(keys.map(|key| ElementStreams::new(seed, key, run_index)));
     };
     fill(
-        &mut ws.state_streams,
+        &mut ws.states.streams,
         &mut scenario.states.iter().map(|state| state.stream_key),
     );
     fill(
-        &mut ws.group_streams,
+        &mut ws.groups.streams,
         &mut scenario.groups.iter().map(|group| group.stream_key),
     );
     fill(
-        &mut ws.flow_streams,
+        &mut ws.flows.streams,
         &mut scenario.flows.iter().map(|flow| flow.stream_key),
     );
     fill(
-        &mut ws.event_streams,
+        &mut ws.events.streams,
         &mut scenario.events.iter().map(|event| event.stream_key),
     );
     // A cell's key combines its group's and its state's, in group-major order like the cells.
@@ -378,19 +178,203 @@ fn element_streams(scenario: &Scenario, seed: u64, run_index: u64, ws: &mut Work
             .iter()
             .map(|state| mix(group.stream_key ^ mix(state.stream_key)))
     });
-    fill(&mut ws.cell_streams, &mut cell_keys);
+    fill(&mut ws.cells.streams, &mut cell_keys);
+}
+
+/// Flows (M1): timing, and the effect already built up before month 0.
+fn start_flows(scenario: &Scenario, values: &Values, flows: &mut Flows) {
+    let n_flows = scenario.flows.len();
+    reset(&mut flows.start, n_flows, 0);
+    reset(&mut flows.end, n_flows, i64::MAX);
+    reset(&mut flows.scale, n_flows, 1.0);
+    reset(&mut flows.effect, n_flows, 0.0);
+    reset(&mut flows.retention, n_flows, 0.0);
+    reset(&mut flows.lag, n_flows, 0);
+    for (index, flow) in scenario.flows.iter().enumerate() {
+        let half_life = values.get(flow.decay);
+        flows.retention[index] = if half_life > 0.0 {
+            math::pow(0.5, 1.0 / half_life)
+        } else {
+            0.0
+        };
+        flows.lag[index] = values.get(flow.lag) as i64;
+        match flow.start {
+            // A standby flow sends nothing until an event starts it.
+            None => flows.start[index] = i64::MAX,
+            Some(start) => {
+                flows.start[index] = values.get(start) as i64;
+                flows.end[index] = flow.end.map_or(i64::MAX, |end| values.get(end) as i64);
+            }
+        }
+        let sent = -1 - flows.lag[index];
+        if flows.start[index] <= sent && sent < flows.end[index] {
+            // The flow's expected effect in its steady state (M1): a tranche arrives with
+            // probability r, else the effect decays by rho, so E[E] = v r / (1 - (1 - r) rho).
+            // Starting from it (not from the full volume) keeps month 0 at the reference in
+            // expectation, so an unreliable flow does not make the baseline drift.
+            let reliability = values.get(flow.reliability);
+            let retention = flows.retention[index];
+            let steady = 1.0 - (1.0 - reliability) * retention;
+            flows.effect[index] = if steady > 0.0 {
+                values.get(flow.volume) * reliability / steady
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
+/// States: initial conditions and the references that rates are relative to (M2, M3, M8).
+fn start_states(scenario: &Scenario, values: &Values, flows: &Flows, states: &mut States) {
+    let n_states = scenario.states.len();
+    for cache in [
+        &mut states.capacity_factor,
+        &mut states.intelligence_factor,
+        &mut states.intelligence_exp,
+        &mut states.operations_factor,
+    ] {
+        reset(cache, n_states, Remembered::default());
+    }
+    reset(&mut states.own_capacity, n_states, 0.0);
+    reset(&mut states.control, n_states, 0.0);
+    reset(&mut states.stability, n_states, 0.0);
+    for (index, state) in scenario.states.iter().enumerate() {
+        states.own_capacity[index] = values.get(state.capacity);
+        states.control[index] = values.get(state.control);
+        states.stability[index] = values.get(state.stability);
+    }
+    states.control_start.clone_from(&states.control);
+    states.stability_start.clone_from(&states.stability);
+    support_levels(scenario, values, flows, states);
+    // The reference the rates are relative to: the state's explicit `reference` when it has
+    // one; otherwise the month-0 support computed above (what the file lists as in place).
+    states.capacity_ref.clone_from(&states.capacity);
+    states.intelligence_ref.clone_from(&states.intelligence);
+    for (index, state) in scenario.states.iter().enumerate() {
+        if let Some((capacity, intelligence)) = state.reference {
+            states.capacity_ref[index] = values.get(capacity);
+            states.intelligence_ref[index] = values.get(intelligence);
+        }
+    }
+    let area_fire = values.get(scenario.model.area_fire_effectiveness);
+    states.effectiveness_ref.clear();
+    for state in 0..n_states {
+        let reference = effectiveness(
+            states.capacity_ref[state],
+            states.intelligence_ref[state],
+            area_fire,
+        );
+        states.effectiveness_ref.push(reference.max(RATIO_FLOOR));
+    }
+}
+
+/// Groups: strength, room to recruit and area weights at month 0, and the fighters each state
+/// faces then (F_s(0), M11).
+fn start_groups(scenario: &Scenario, values: &Values, groups: &mut Groups, states: &mut States) {
+    let n_groups = scenario.groups.len();
+    reset(&mut groups.strength, n_groups, 0.0);
+    reset(&mut groups.room_start, n_groups, 1.0);
+    groups.area_weights.resize(n_groups, Vec::new());
+    reset(&mut states.fighters_start, scenario.states.len(), 0.0);
+    for (index, group) in scenario.groups.iter().enumerate() {
+        let strength = values.get(group.strength);
+        groups.strength[index] = strength;
+        groups.room_start[index] = (1.0 - strength / values.get(group.ceiling)).max(ROOM_FLOOR);
+        let total: f64 = group
+            .areas
+            .iter()
+            .map(|&(_, weight)| values.get(weight))
+            .sum();
+        let weights = &mut groups.area_weights[index];
+        weights.clear();
+        for &(state, weight) in &group.areas {
+            let share = if total > 0.0 {
+                values.get(weight) / total
+            } else {
+                0.0
+            };
+            weights.push(share);
+            states.fighters_start[state] += strength * share;
+        }
+    }
+    groups.strength_start.clone_from(&groups.strength);
+}
+
+/// Expected deaths per state under reference conditions, V_s(-1), the start of the violence
+/// memory (M12); and the cells' monthly counts emptied.
+fn start_violence(
+    scenario: &Scenario,
+    values: &Values,
+    groups: &Groups,
+    cells: &mut Cells,
+    states: &mut States,
+) {
+    let n_states = scenario.states.len();
+    let n_cells = scenario.groups.len() * n_states;
+    reset(&mut cells.expected_attacks, n_cells, 0.0);
+    reset(&mut cells.state_rate, n_cells, 0.0);
+    reset(&mut cells.attacks, n_cells, 0.0);
+    reset(&mut cells.fatalities, n_cells, 0.0);
+    reset(&mut cells.typed_events, n_cells, [0.0; 3]);
+    reset(&mut cells.typed_deaths, n_cells, [0.0; 3]);
+    reset(&mut cells.state_events, n_cells, 0.0);
+    expected_attacks(scenario, values, groups, states, cells, true);
+    reset(&mut states.violence_ref, n_states, 0.0);
+    let typed = scenario.model.event_types.is_some();
+    let state_shares = state_type_shares(scenario, values, states, None);
+    for group in 0..scenario.groups.len() {
+        for state in 0..n_states {
+            let cell = group * n_states + state;
+            let lethality = cells.severity[cell].mean_deaths();
+            // A group's own events average its lethality over its shares (M7c); the state's
+            // events in its cells weigh each type's severity by the state's shares.
+            let state_lethality = if typed {
+                lethality
+                    * (0..3)
+                        .map(|kind| state_shares[kind] * groups.type_scale[group][kind])
+                        .sum::<f64>()
+            } else {
+                0.0
+            };
+            states.violence_ref[state] +=
+                cells.expected_attacks[cell] * lethality + cells.state_rate[cell] * state_lethality;
+        }
+    }
+    states.violence_memory.clone_from(&states.violence_ref);
+}
+
+/// Events: window events draw their month once, up front.
+fn start_events(scenario: &Scenario, values: &Values, events: &mut Events) {
+    reset(&mut events.streak, scenario.events.len(), 0);
+    reset(&mut events.pending, scenario.events.len(), None);
+    for (index, event) in scenario.events.iter().enumerate() {
+        if let Trigger::Window {
+            probability,
+            from,
+            to,
+        } = event.trigger
+        {
+            let mut rng = events.streams[index].month(INIT_SLOT);
+            if rng.random::<f64>() < values.get(probability) {
+                let (from, to) = (values.get(from) as usize, values.get(to) as usize);
+                let to = to.max(from);
+                events.pending[index] =
+                    Some(from + (rng.random::<f64>() * (to - from + 1) as f64) as usize);
+            }
+        }
+    }
 }
 
 /// Capacity and intelligence of every state from its own means and the current support (M2, M3).
-fn support_levels(scenario: &Scenario, ws: &mut Workspace) {
+fn support_levels(scenario: &Scenario, values: &Values, flows: &Flows, states: &mut States) {
     let model = &scenario.model;
-    ws.capacity.clone_from(&ws.own_capacity);
-    resize(&mut ws.intel_sum, scenario.states.len(), 0.0);
+    states.capacity.clone_from(&states.own_capacity);
+    reset(&mut states.intel_sum, scenario.states.len(), 0.0);
     for (index, flow) in scenario.flows.iter().enumerate() {
-        let effect = ws.flow_effect[index];
+        let effect = flows.effect[index];
         let per_unit = match flow.kind {
             FlowKind::Intelligence => {
-                ws.intel_sum[flow.to] += effect;
+                states.intel_sum[flow.to] += effect;
                 continue;
             }
             FlowKind::Military => model.capacity_per_military_usd_m,
@@ -398,72 +382,77 @@ fn support_levels(scenario: &Scenario, ws: &mut Workspace) {
             FlowKind::Training => model.capacity_per_trainer,
             FlowKind::Troops => model.capacity_per_troop,
         };
-        ws.capacity[flow.to] += ws.value(per_unit) * effect;
+        states.capacity[flow.to] += values.get(per_unit) * effect;
     }
-    ws.intelligence.clear();
+    states.intelligence.clear();
     for (index, state) in scenario.states.iter().enumerate() {
-        let own = ws.value(state.intelligence);
-        let sum = ws.intel_sum[index];
-        let gap_left = ws.intelligence_exp[index].get((sum, 0.0), || math::exp(-sum));
-        ws.intelligence.push(1.0 - (1.0 - own) * gap_left);
+        let own = values.get(state.intelligence);
+        let sum = states.intel_sum[index];
+        let gap_left = states.intelligence_exp[index].get((sum, 0.0), || math::exp(-sum));
+        states.intelligence.push(1.0 - (1.0 - own) * gap_left);
     }
 }
 
 /// Tranches sent `lag` months ago arrive with probability `reliability`; the effect is the
 /// latest arrival or the decayed previous effect, whichever is larger (M1).
-fn deliver_flows(scenario: &Scenario, month: usize, ws: &mut Workspace) {
+fn deliver_flows(scenario: &Scenario, month: usize, values: &Values, flows: &mut Flows) {
     for (index, flow) in scenario.flows.iter().enumerate() {
-        let sent = month as i64 - ws.flow_lag[index];
+        let sent = month as i64 - flows.lag[index];
         let mut arrived = 0.0;
-        if ws.flow_start[index] <= sent && sent < ws.flow_end[index] {
+        if flows.start[index] <= sent && sent < flows.end[index] {
             // A uniform draw is below 1, so a fully reliable flow's tranche arrives without one;
             // the stream is this flow's for this month alone, so no other number moves.
-            let reliability = ws.value(flow.reliability);
+            let reliability = values.get(flow.reliability);
             let arrives = reliability >= 1.0 || {
-                let mut rng = ws.flow_streams[index].month(month_slot(sent));
+                let mut rng = flows.streams[index].month(month_slot(sent));
                 rng.random::<f64>() < reliability
             };
             if arrives {
-                arrived = ws.value(flow.volume) * ws.flow_scale[index];
+                arrived = values.get(flow.volume) * flows.scale[index];
             }
         }
-        ws.flow_effect[index] = arrived.max(ws.flow_retention[index] * ws.flow_effect[index]);
+        flows.effect[index] = arrived.max(flows.retention[index] * flows.effect[index]);
     }
 }
 
 /// Expected monthly attacks of every group on every state, with spillover (M4, M5), and with
 /// event types the events the state's side initiates in every cell (M6c). With `at_start`, the
 /// month-0 rates (all ratios 1) for the references.
-fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
+fn expected_attacks(
+    scenario: &Scenario,
+    values: &Values,
+    groups: &Groups,
+    states: &mut States,
+    cells: &mut Cells,
+    at_start: bool,
+) {
     let n_states = scenario.states.len();
-    ws.expected_attacks.iter_mut().for_each(|rate| *rate = 0.0);
+    cells
+        .expected_attacks
+        .iter_mut()
+        .for_each(|rate| *rate = 0.0);
     let operations = scenario.model.event_types.as_ref().map(|types| {
-        ws.state_rate.iter_mut().for_each(|rate| *rate = 0.0);
+        cells.state_rate.iter_mut().for_each(|rate| *rate = 0.0);
         (
-            ws.value(types.state_initiated_share),
-            ws.value(types.operations_capacity_elasticity),
+            values.get(types.state_initiated_share),
+            values.get(types.operations_capacity_elasticity),
         )
     });
     for link in &scenario.links {
-        let base_rate = ws.value(link.base_rate);
+        let base_rate = values.get(link.base_rate);
         let mut rate = base_rate;
         let mut strength_ratio = 1.0;
         if !at_start {
-            let strength_start = ws.strength_start[link.group];
-            strength_ratio = if strength_start > 0.0 {
-                ws.strength[link.group] / strength_start
-            } else {
-                0.0
-            };
-            let capacity_ratio = ws.capacity_ref[link.state] / ws.capacity[link.state].max(1e-9);
-            let capacity_sensitivity = ws.value(link.capacity_sensitivity);
-            let capacity_factor = ws.capacity_factor[link.state]
+            strength_ratio = groups.strength_ratio(link.group);
+            let capacity_ratio = states.capacity_shortfall(link.state);
+            let capacity_sensitivity = values.get(link.capacity_sensitivity);
+            let capacity_factor = states.capacity_factor[link.state]
                 .get((capacity_ratio, capacity_sensitivity), || {
                     math::pow(capacity_ratio, capacity_sensitivity)
                 });
-            let intelligence_gap = ws.intelligence_ref[link.state] - ws.intelligence[link.state];
-            let intelligence_sensitivity = ws.value(link.intelligence_sensitivity);
-            let intelligence_factor = ws.intelligence_factor[link.state]
+            let intelligence_gap = states.intelligence_gap(link.state);
+            let intelligence_sensitivity = values.get(link.intelligence_sensitivity);
+            let intelligence_factor = states.intelligence_factor[link.state]
                 .get((intelligence_sensitivity, intelligence_gap), || {
                     math::exp(intelligence_sensitivity * intelligence_gap)
                 });
@@ -477,131 +466,165 @@ fn expected_attacks(scenario: &Scenario, ws: &mut Workspace, at_start: bool) {
             let tempo = if at_start {
                 1.0
             } else {
-                let capacity = ws.capacity[link.state] / ws.capacity_ref[link.state].max(1e-9);
+                let capacity =
+                    states.capacity[link.state] / states.capacity_ref[link.state].max(RATIO_FLOOR);
                 strength_ratio
-                    * ws.operations_factor[link.state]
+                    * states.operations_factor[link.state]
                         .get((capacity, elasticity), || math::pow(capacity, elasticity))
             };
-            ws.state_rate[cell] += share * base_rate * tempo;
+            cells.state_rate[cell] += share * base_rate * tempo;
             rate *= 1.0 - share;
         }
-        ws.expected_attacks[cell] += rate;
+        cells.expected_attacks[cell] += rate;
         let neighbours = &scenario.states[link.state].neighbours;
         if !neighbours.is_empty() {
-            let spilled = rate * ws.value(link.spillover) / neighbours.len() as f64;
+            let spilled = rate * values.get(link.spillover) / neighbours.len() as f64;
             for &neighbour in neighbours {
-                ws.expected_attacks[link.group * n_states + neighbour] += spilled;
+                cells.expected_attacks[link.group * n_states + neighbour] += spilled;
             }
         }
     }
 }
 
-/// Shares of the state's events by type (M6d): violence against civilians grows with the
-/// state's intelligence gap, the rest splits between remote violence and battles. `state` None:
-/// at the reference (gap 0). Zeros without event types.
-fn state_type_shares(scenario: &Scenario, ws: &Workspace, state: Option<usize>) -> [f64; 3] {
+/// Shares of the state's side's events by type (M6d): violence against civilians grows with
+/// the state's intelligence gap, the rest splits between remote violence and battles. `state`
+/// None: at the reference (gap 0). Zeros without event types.
+fn state_type_shares(
+    scenario: &Scenario,
+    values: &Values,
+    states: &States,
+    state: Option<usize>,
+) -> [f64; 3] {
     let Some(types) = &scenario.model.event_types else {
         return [0.0; 3];
     };
-    let civilian_share = ws.value(types.state_civilian_share);
+    let civilian_share = values.get(types.state_civilian_share);
     let gap_ratio = state.map_or(1.0, |state| {
-        (1.0 - ws.intelligence[state]) / (1.0 - ws.intelligence_ref[state]).max(1e-9)
+        (1.0 - states.intelligence[state]) / (1.0 - states.intelligence_ref[state]).max(RATIO_FLOOR)
     });
     let civilians = (civilian_share * gap_ratio).min(1.0);
-    let remote = (1.0 - civilians) * ws.value(types.state_remote_share);
+    let remote = (1.0 - civilians) * values.get(types.state_remote_share);
     [1.0 - civilians - remote, remote, civilians]
-}
-
-/// Attack counts (negative binomial per state, M6) and their deaths (lognormal severity, M7).
-/// A state's monthly tempo multiplies every group's rate there: violence in a country rises and
-/// falls together (season, offensives), which is where ACLED's overdispersion is measured.
-fn draw_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
-    if scenario.model.event_types.is_some() {
-        draw_typed_violence(scenario, month, ws);
-        return;
-    }
-    let n_states = scenario.states.len();
-    let dispersion = ws.value(scenario.model.attack_dispersion);
-    let severity_capacity = ws.value(scenario.model.severity_capacity_sensitivity);
-    let severity_intelligence = ws.value(scenario.model.severity_intelligence_sensitivity);
-    let slot = month_slot(month as i64);
-    for state_index in 0..n_states {
-        let mut tempo_rng = ws.state_streams[state_index].month(slot);
-        let tempo = sample::tempo(dispersion, &mut tempo_rng);
-        let severity = support_severity(ws, state_index, severity_capacity, severity_intelligence);
-        for group_index in 0..scenario.groups.len() {
-            let cell = group_index * n_states + state_index;
-            let rate = ws.expected_attacks[cell] * tempo;
-            if rate <= 0.0 {
-                ws.attacks[cell] = 0.0;
-                ws.fatalities[cell] = 0.0;
-                continue;
-            }
-            let mut rng: StreamRng = ws.cell_streams[cell].month(slot);
-            let attacks = sample::poisson(rate, &mut rng);
-            ws.attacks[cell] = attacks;
-            ws.fatalities[cell] = ws.severity[cell].total_deaths(attacks, severity, rng);
-        }
-    }
 }
 
 /// Severity of an attack relative to a group's lethality from the loss of support (M7b): deaths
 /// per attack rise as capacity and intelligence fall below the reference. Exactly 1 at the
 /// default sensitivities of 0.
-fn support_severity(ws: &Workspace, state: usize, capacity: f64, intelligence: f64) -> f64 {
+fn support_severity(states: &States, state: usize, capacity: f64, intelligence: f64) -> f64 {
     if capacity == 0.0 && intelligence == 0.0 {
         return 1.0;
     }
-    let capacity_ratio = ws.capacity_ref[state] / ws.capacity[state].max(1e-9);
-    math::pow(capacity_ratio, capacity)
-        * math::exp(intelligence * (ws.intelligence_ref[state] - ws.intelligence[state]))
+    math::pow(states.capacity_shortfall(state), capacity)
+        * math::exp(intelligence * states.intelligence_gap(state))
+}
+
+/// Attack counts (negative binomial per state, M6) and their deaths (lognormal severity, M7).
+/// A state's monthly tempo multiplies every group's rate there: violence in a country rises and
+/// falls together (season, offensives), which is where ACLED's overdispersion is measured.
+fn draw_violence(
+    scenario: &Scenario,
+    month: usize,
+    values: &Values,
+    states: &States,
+    groups: &Groups,
+    cells: &mut Cells,
+) {
+    if scenario.model.event_types.is_some() {
+        draw_typed_violence(scenario, month, values, states, groups, cells);
+        return;
+    }
+    let n_states = scenario.states.len();
+    let dispersion = values.get(scenario.model.attack_dispersion);
+    let severity_capacity = values.get(scenario.model.severity_capacity_sensitivity);
+    let severity_intelligence = values.get(scenario.model.severity_intelligence_sensitivity);
+    let slot = month_slot(month as i64);
+    for state_index in 0..n_states {
+        let mut tempo_rng = states.streams[state_index].month(slot);
+        let tempo = sample::tempo(dispersion, &mut tempo_rng);
+        let severity = support_severity(
+            states,
+            state_index,
+            severity_capacity,
+            severity_intelligence,
+        );
+        for group_index in 0..scenario.groups.len() {
+            let cell = group_index * n_states + state_index;
+            let rate = cells.expected_attacks[cell] * tempo;
+            if rate <= 0.0 {
+                cells.attacks[cell] = 0.0;
+                cells.fatalities[cell] = 0.0;
+                continue;
+            }
+            let mut rng: StreamRng = cells.streams[cell].month(slot);
+            let attacks = sample::poisson(rate, &mut rng);
+            cells.attacks[cell] = attacks;
+            cells.fatalities[cell] = cells.severity[cell].total_deaths(attacks, severity, rng);
+        }
+    }
 }
 
 /// Events by type and by side (M6c, M6d) and their deaths (M7, M7b, M7c): in each cell the
 /// group's events and then the state's side's, from the cell's stream, typed one by one, then
 /// each type's deaths.
-fn draw_typed_violence(scenario: &Scenario, month: usize, ws: &mut Workspace) {
+fn draw_typed_violence(
+    scenario: &Scenario,
+    month: usize,
+    values: &Values,
+    states: &States,
+    groups: &Groups,
+    cells: &mut Cells,
+) {
     let n_states = scenario.states.len();
-    let dispersion = ws.value(scenario.model.attack_dispersion);
-    let severity_capacity = ws.value(scenario.model.severity_capacity_sensitivity);
-    let severity_intelligence = ws.value(scenario.model.severity_intelligence_sensitivity);
+    let dispersion = values.get(scenario.model.attack_dispersion);
+    let severity_capacity = values.get(scenario.model.severity_capacity_sensitivity);
+    let severity_intelligence = values.get(scenario.model.severity_intelligence_sensitivity);
     let slot = month_slot(month as i64);
     for state_index in 0..n_states {
-        let mut tempo_rng = ws.state_streams[state_index].month(slot);
+        let mut tempo_rng = states.streams[state_index].month(slot);
         let tempo = sample::tempo(dispersion, &mut tempo_rng);
-        let severity = support_severity(ws, state_index, severity_capacity, severity_intelligence);
-        let state_shares = state_type_shares(scenario, ws, Some(state_index));
-        let state_cumulative = cumulative(state_shares);
+        let severity = support_severity(
+            states,
+            state_index,
+            severity_capacity,
+            severity_intelligence,
+        );
+        let state_cumulative = cumulative(state_type_shares(
+            scenario,
+            values,
+            states,
+            Some(state_index),
+        ));
         for group_index in 0..scenario.groups.len() {
             let cell = group_index * n_states + state_index;
-            let group_rate = ws.expected_attacks[cell] * tempo;
-            let state_rate = ws.state_rate[cell] * tempo;
-            let mut rng: StreamRng = ws.cell_streams[cell].month(slot);
+            let group_rate = cells.expected_attacks[cell] * tempo;
+            let state_rate = cells.state_rate[cell] * tempo;
+            let mut rng: StreamRng = cells.streams[cell].month(slot);
             let group_events = if group_rate > 0.0 {
                 sample::poisson(group_rate, &mut rng)
             } else {
                 0.0
             };
-            let by_group = split_by_type(group_events, &ws.type_cumulative[group_index], &mut rng);
+            let by_group =
+                split_by_type(group_events, &groups.type_cumulative[group_index], &mut rng);
             let state_events = if state_rate > 0.0 {
                 sample::poisson(state_rate, &mut rng)
             } else {
                 0.0
             };
             let by_state = split_by_type(state_events, &state_cumulative, &mut rng);
-            let group_severity = ws.severity[cell];
-            let scale = ws.type_scale[group_index];
+            let cell_severity = cells.severity[cell];
+            let scale = groups.type_scale[group_index];
             let mut deaths = [0.0; 3];
             for kind in 0..3 {
                 deaths[kind] =
-                    group_severity.total_deaths(by_group[kind], severity * scale[kind], &mut rng)
-                        + group_severity.total_deaths(by_state[kind], scale[kind], &mut rng);
+                    cell_severity.total_deaths(by_group[kind], severity * scale[kind], &mut rng)
+                        + cell_severity.total_deaths(by_state[kind], scale[kind], &mut rng);
             }
-            ws.typed_events[cell] = std::array::from_fn(|kind| by_group[kind] + by_state[kind]);
-            ws.typed_deaths[cell] = deaths;
-            ws.state_events[cell] = state_events;
-            ws.attacks[cell] = group_events + state_events;
-            ws.fatalities[cell] = deaths.iter().sum();
+            cells.typed_events[cell] = std::array::from_fn(|kind| by_group[kind] + by_state[kind]);
+            cells.typed_deaths[cell] = deaths;
+            cells.state_events[cell] = state_events;
+            cells.attacks[cell] = group_events + state_events;
+            cells.fatalities[cell] = deaths.iter().sum();
         }
     }
 }
@@ -627,131 +650,151 @@ fn split_by_type(events: f64, cumulative: &[f64; 3], rng: &mut StreamRng) -> [f6
 }
 
 /// Attrition and recruitment of every group (M8, M9, M10).
-fn update_groups(scenario: &Scenario, month: usize, ws: &mut Workspace) {
+fn update_groups(
+    scenario: &Scenario,
+    month: usize,
+    values: &Values,
+    states: &States,
+    groups: &mut Groups,
+) {
     let model = &scenario.model;
-    let area_fire = ws.value(model.area_fire_effectiveness);
-    let collateral = ws.value(model.collateral_recruitment);
+    let area_fire = values.get(model.area_fire_effectiveness);
+    let collateral = values.get(model.collateral_recruitment);
     for (index, group) in scenario.groups.iter().enumerate() {
-        let strength = ws.strength[index];
+        let strength = groups.strength[index];
         if strength <= 0.0 {
             continue;
         }
-        let recruitment = ws.value(group.recruitment);
-        let attrition = ws.value(group.attrition);
-        let room =
-            (1.0 - strength / ws.value(group.ceiling)).max(0.0) / ws.strength_room_start[index];
+        let recruitment = values.get(group.recruitment);
+        let attrition = values.get(group.attrition);
+        let room = (1.0 - strength / values.get(group.ceiling)).max(0.0) / groups.room_start[index];
         let mut expected_recruits = 0.0;
         let mut expected_losses = 0.0;
         for (area, &(state, _)) in group.areas.iter().enumerate() {
-            let fighters = strength * ws.area_weights[index][area];
-            let capacity = ws.capacity[state];
-            let intelligence = ws.intelligence[state];
-            let effectiveness = capacity * (area_fire + (1.0 - area_fire) * intelligence);
-            let loss_rate = (attrition * effectiveness / ws.effectiveness_ref[state])
+            let fighters = strength * groups.area_weights[index][area];
+            let capacity = states.capacity[state];
+            let intelligence = states.intelligence[state];
+            let loss_rate = (attrition * states.effectiveness(state, area_fire)
+                / states.effectiveness_ref[state])
                 .min(MAX_MONTHLY_ATTRITION);
             expected_losses += fighters * loss_rate;
-            let ungoverned = (1.0 - ws.control[state]) / (1.0 - ws.control_start[state]);
+            let ungoverned = (1.0 - states.control[state]) / (1.0 - states.control_start[state]);
             let harm = (1.0
-                + collateral * (1.0 - intelligence) * capacity / ws.capacity_ref[state].max(1e-9))
-                / (1.0 + collateral * (1.0 - ws.intelligence_ref[state]));
+                + collateral * (1.0 - intelligence) * capacity
+                    / states.capacity_ref[state].max(RATIO_FLOOR))
+                / (1.0 + collateral * (1.0 - states.intelligence_ref[state]));
             expected_recruits += fighters * recruitment * ungoverned * harm * room;
         }
-        let mut rng = ws.group_streams[index].month(month_slot(month as i64));
+        let mut rng = groups.streams[index].month(month_slot(month as i64));
         let recruits = sample::poisson(expected_recruits, &mut rng);
         let losses = sample::poisson(expected_losses, &mut rng).min(strength);
-        ws.strength[index] = (strength + recruits - losses).max(0.0);
+        groups.strength[index] = (strength + recruits - losses).max(0.0);
     }
 }
 
 /// Territorial control and regime stability move toward targets set by the balance of forces
 /// and by recent violence (M11, M12).
-fn update_states(scenario: &Scenario, ws: &mut Workspace) {
+fn update_states(
+    scenario: &Scenario,
+    values: &Values,
+    groups: &Groups,
+    cells: &Cells,
+    states: &mut States,
+) {
     let model = &scenario.model;
     let n_states = scenario.states.len();
-    let area_fire = ws.value(model.area_fire_effectiveness);
-    let control_rate = ws.value(model.control_adjustment);
-    let control_elasticity = ws.value(model.control_elasticity);
-    let stability_rate = ws.value(model.stability_adjustment);
-    let stability_control = ws.value(model.stability_control_elasticity);
-    let stability_violence = ws.value(model.stability_violence_elasticity);
+    let area_fire = values.get(model.area_fire_effectiveness);
+    let control_rate = values.get(model.control_adjustment);
+    let control_elasticity = values.get(model.control_elasticity);
+    let stability_rate = values.get(model.stability_adjustment);
+    let stability_control = values.get(model.stability_control_elasticity);
+    let stability_violence = values.get(model.stability_violence_elasticity);
     for state in 0..n_states {
         let mut fighters = 0.0;
         let mut deaths = 0.0;
         for (group_index, group) in scenario.groups.iter().enumerate() {
-            deaths += ws.fatalities[group_index * n_states + state];
+            deaths += cells.fatalities[group_index * n_states + state];
             if let Some(area) = group
                 .areas
                 .iter()
                 .position(|&(area_state, _)| area_state == state)
             {
-                fighters += ws.strength[group_index] * ws.area_weights[group_index][area];
+                fighters += groups.strength[group_index] * groups.area_weights[group_index][area];
             }
         }
-        let effectiveness =
-            ws.capacity[state] * (area_fire + (1.0 - area_fire) * ws.intelligence[state]);
-        let threat = (fighters + 1.0) / (ws.fighters_start[state] + 1.0);
-        let balance = effectiveness / ws.effectiveness_ref[state] / threat;
+        let threat = (fighters + 1.0) / (states.fighters_start[state] + 1.0);
+        let balance =
+            states.effectiveness(state, area_fire) / states.effectiveness_ref[state] / threat;
         let control_target =
-            from_odds(odds(ws.control_start[state]) * math::pow(balance, control_elasticity));
-        ws.control[state] = (ws.control[state]
-            + control_rate * (control_target - ws.control[state]))
+            from_odds(odds(states.control_start[state]) * math::pow(balance, control_elasticity));
+        states.control[state] = (states.control[state]
+            + control_rate * (control_target - states.control[state]))
             .clamp(0.0, 1.0);
 
-        ws.violence_memory[state] = (1.0 - VIOLENCE_MEMORY_WEIGHT) * ws.violence_memory[state]
+        states.violence_memory[state] = (1.0 - VIOLENCE_MEMORY_WEIGHT)
+            * states.violence_memory[state]
             + VIOLENCE_MEMORY_WEIGHT * deaths;
-        let control_ratio = ws.control[state] / ws.control_start[state];
-        let violence_ratio = (ws.violence_memory[state] + 1.0) / (ws.violence_ref[state] + 1.0);
+        let control_ratio = states.control[state] / states.control_start[state];
+        let violence_ratio =
+            (states.violence_memory[state] + 1.0) / (states.violence_ref[state] + 1.0);
         let stability_target = from_odds(
-            odds(ws.stability_start[state])
+            odds(states.stability_start[state])
                 * math::pow(control_ratio, stability_control)
                 * math::pow(violence_ratio, -stability_violence),
         );
-        ws.stability[state] = (ws.stability[state]
-            + stability_rate * (stability_target - ws.stability[state]))
+        states.stability[state] = (states.stability[state]
+            + stability_rate * (stability_target - states.stability[state]))
             .clamp(0.0, 1.0);
     }
 }
 
-fn record(scenario: &Scenario, month: usize, ws: &Workspace, output: &mut RunOutput) {
+fn record(
+    scenario: &Scenario,
+    month: usize,
+    states: &States,
+    groups: &Groups,
+    cells: &Cells,
+    output: &mut RunOutput,
+) {
     let horizon = scenario.horizon_months;
     let n_states = scenario.states.len();
+    let n_groups = scenario.groups.len();
     for (series_index, series) in scenario.series.iter().enumerate() {
         let value = match series.actor {
             ActorRef::State(state) => {
+                let sum = |cells: &[f64]| -> f64 {
+                    (0..n_groups)
+                        .map(|group| cells[group * n_states + state])
+                        .sum()
+                };
                 let typed_sum = |cells: &[[f64; 3]], kind: usize| -> f64 {
-                    (0..scenario.groups.len())
+                    (0..n_groups)
                         .map(|group| cells[group * n_states + state][kind])
                         .sum()
                 };
                 match series.metric {
-                    Metric::Attacks => (0..scenario.groups.len())
-                        .map(|group| ws.attacks[group * n_states + state])
-                        .sum(),
-                    Metric::Fatalities => (0..scenario.groups.len())
-                        .map(|group| ws.fatalities[group * n_states + state])
-                        .sum(),
-                    Metric::Capacity => ws.capacity[state],
-                    Metric::Control => ws.control[state],
-                    Metric::Stability => ws.stability[state],
-                    Metric::Intelligence => ws.intelligence[state],
-                    Metric::Battles => typed_sum(&ws.typed_events, 0),
-                    Metric::RemoteViolence => typed_sum(&ws.typed_events, 1),
-                    Metric::ViolenceAgainstCivilians => typed_sum(&ws.typed_events, 2),
-                    Metric::BattlesFatalities => typed_sum(&ws.typed_deaths, 0),
-                    Metric::RemoteViolenceFatalities => typed_sum(&ws.typed_deaths, 1),
-                    Metric::ViolenceAgainstCiviliansFatalities => typed_sum(&ws.typed_deaths, 2),
-                    Metric::StateInitiated => (0..scenario.groups.len())
-                        .map(|group| ws.state_events[group * n_states + state])
-                        .sum(),
+                    Metric::Attacks => sum(&cells.attacks),
+                    Metric::Fatalities => sum(&cells.fatalities),
+                    Metric::Capacity => states.capacity[state],
+                    Metric::Control => states.control[state],
+                    Metric::Stability => states.stability[state],
+                    Metric::Intelligence => states.intelligence[state],
+                    Metric::Battles => typed_sum(&cells.typed_events, 0),
+                    Metric::RemoteViolence => typed_sum(&cells.typed_events, 1),
+                    Metric::ViolenceAgainstCivilians => typed_sum(&cells.typed_events, 2),
+                    Metric::BattlesFatalities => typed_sum(&cells.typed_deaths, 0),
+                    Metric::RemoteViolenceFatalities => typed_sum(&cells.typed_deaths, 1),
+                    Metric::ViolenceAgainstCiviliansFatalities => typed_sum(&cells.typed_deaths, 2),
+                    Metric::StateInitiated => sum(&cells.state_events),
                     Metric::Strength => 0.0,
                 }
             }
             ActorRef::Group(group) => {
-                let cells = group * n_states..(group + 1) * n_states;
+                let group_cells = group * n_states..(group + 1) * n_states;
                 match series.metric {
-                    Metric::Strength => ws.strength[group],
-                    Metric::Attacks => ws.attacks[cells].iter().sum(),
-                    Metric::Fatalities => ws.fatalities[cells].iter().sum(),
+                    Metric::Strength => groups.strength[group],
+                    Metric::Attacks => cells.attacks[group_cells].iter().sum(),
+                    Metric::Fatalities => cells.fatalities[group_cells].iter().sum(),
                     _ => 0.0,
                 }
             }
@@ -766,16 +809,18 @@ fn fire_due_events(scenario: &Scenario, month: usize, ws: &mut Workspace, output
             continue;
         }
         let due = match event.trigger {
-            Trigger::At { month: at } => ws.value(at) as usize == month,
+            Trigger::At { month: at } => ws.values.get(at) as usize == month,
             Trigger::Hazard { monthly, from, to } => {
-                let in_window = month >= ws.value(from) as usize
-                    && to.is_none_or(|to| month <= ws.value(to) as usize);
+                let in_window = month >= ws.values.get(from) as usize
+                    && to.is_none_or(|to| month <= ws.values.get(to) as usize);
                 in_window && {
-                    let mut rng = ws.event_streams[index].month(month_slot(month as i64));
-                    rng.random::<f64>() < ws.value(monthly)
+                    let mut rng = ws.events.streams[index].month(month_slot(month as i64));
+                    rng.random::<f64>() < ws.values.get(monthly)
                 }
             }
-            Trigger::Window { .. } | Trigger::When { .. } => ws.pending[index] == Some(month),
+            Trigger::Window { .. } | Trigger::When { .. } => {
+                ws.events.pending[index] == Some(month)
+            }
         };
         if !due {
             continue;
@@ -784,26 +829,29 @@ fn fire_due_events(scenario: &Scenario, month: usize, ws: &mut Workspace, output
         for effect in &event.effects {
             apply_effect(scenario, effect, month, ws);
         }
-        refresh_severity(scenario, ws);
+        refresh_severity(scenario, &ws.values, &mut ws.groups, &mut ws.cells);
     }
 }
 
 /// Deaths per attack in every cell from the current parameter values (M7): the link's own
-/// lethality where it gives one, else the group's. At the start of a replication and after
-/// every event, the only times parameter values change.
-fn refresh_severity(scenario: &Scenario, ws: &mut Workspace) {
-    let sigma = ws.value(scenario.model.severity_sigma);
-    let cap = ws.value(scenario.model.max_deaths_per_attack);
+/// lethality where it gives one, else the group's; with event types, each type's share and
+/// severity (M6d, M7c). At the start of a replication and after every event, the only times
+/// parameter values change.
+fn refresh_severity(scenario: &Scenario, values: &Values, groups: &mut Groups, cells: &mut Cells) {
+    let sigma = values.get(scenario.model.severity_sigma);
+    let cap = values.get(scenario.model.max_deaths_per_attack);
     let n_states = scenario.states.len();
-    ws.severity.clear();
+    cells.severity.clear();
     for group in &scenario.groups {
-        let severity = sample::Severity::new(ws.value(group.lethality), sigma, cap);
-        ws.severity.extend(std::iter::repeat_n(severity, n_states));
+        let severity = sample::Severity::new(values.get(group.lethality), sigma, cap);
+        cells
+            .severity
+            .extend(std::iter::repeat_n(severity, n_states));
     }
     for link in &scenario.links {
         if let Some(lethality) = link.lethality {
-            ws.severity[link.group * n_states + link.state] =
-                sample::Severity::new(ws.value(lethality), sigma, cap);
+            cells.severity[link.group * n_states + link.state] =
+                sample::Severity::new(values.get(lethality), sigma, cap);
         }
     }
     let Some(types) = &scenario.model.event_types else {
@@ -811,13 +859,13 @@ fn refresh_severity(scenario: &Scenario, ws: &mut Workspace) {
     };
     // (M7c) Each type's deaths per event relative to the others, scaled so that the group's
     // events still average its lethality over its own shares.
-    let relative = types.severity.map(|slot| ws.value(slot));
-    ws.type_cumulative.clear();
-    ws.type_scale.clear();
+    let relative = types.severity.map(|slot| values.get(slot));
+    groups.type_cumulative.clear();
+    groups.type_scale.clear();
     for group in &scenario.groups {
         let shares = group
             .event_shares
-            .map_or([1.0; 3], |slots| slots.map(|slot| ws.value(slot)));
+            .map_or([1.0; 3], |slots| slots.map(|slot| values.get(slot)));
         let cumulative = cumulative(shares);
         let share = [
             cumulative[0],
@@ -825,48 +873,50 @@ fn refresh_severity(scenario: &Scenario, ws: &mut Workspace) {
             cumulative[2] - cumulative[1],
         ];
         let mean: f64 = (0..3).map(|kind| share[kind] * relative[kind]).sum();
-        ws.type_cumulative.push(cumulative);
-        ws.type_scale.push(relative.map(|value| value / mean));
+        groups.type_cumulative.push(cumulative);
+        groups.type_scale.push(relative.map(|value| value / mean));
     }
 }
 
 fn apply_effect(scenario: &Scenario, effect: &Effect, month: usize, ws: &mut Workspace) {
     let month = month as i64;
+    let values = &mut ws.values;
     match *effect {
-        Effect::EndFlow { flow } => ws.flow_end[flow] = ws.flow_end[flow].min(month),
+        Effect::EndFlow { flow } => ws.flows.end[flow] = ws.flows.end[flow].min(month),
         Effect::StartFlow { flow } => {
             // Sends from this month: a standby flow for its duration; a scheduled flow until its
             // own end if that is still ahead, else (restarting an ended flow) indefinitely.
-            ws.flow_start[flow] = month;
-            ws.flow_end[flow] = match scenario.flows[flow].duration {
-                Some(duration) => month + ws.value(duration) as i64,
-                None if ws.flow_end[flow] > month => ws.flow_end[flow],
+            ws.flows.start[flow] = month;
+            ws.flows.end[flow] = match scenario.flows[flow].duration {
+                Some(duration) => month + values.get(duration) as i64,
+                None if ws.flows.end[flow] > month => ws.flows.end[flow],
                 None => i64::MAX,
             };
         }
-        Effect::ScaleFlow { flow, factor } => ws.flow_scale[flow] *= ws.value(factor),
+        Effect::ScaleFlow { flow, factor } => ws.flows.scale[flow] *= values.get(factor),
         Effect::Shock {
             actor,
             variable,
             change,
         } => {
-            let change = ws.value(change);
+            let change = values.get(change);
+            let states = &mut ws.states;
             match (actor, variable) {
                 (ActorRef::State(state), Metric::Capacity) => {
-                    ws.own_capacity[state] = (ws.own_capacity[state] + change).max(0.0);
+                    states.own_capacity[state] = (states.own_capacity[state] + change).max(0.0);
                 }
                 (ActorRef::State(state), Metric::Control) => {
-                    ws.control[state] = (ws.control[state] + change).clamp(0.0, 1.0);
+                    states.control[state] = (states.control[state] + change).clamp(0.0, 1.0);
                 }
                 (ActorRef::State(state), Metric::Stability) => {
-                    ws.stability[state] = (ws.stability[state] + change).clamp(0.0, 1.0);
+                    states.stability[state] = (states.stability[state] + change).clamp(0.0, 1.0);
                 }
                 (ActorRef::State(state), Metric::Intelligence) => {
-                    let slot = scenario.states[state].intelligence.0 as usize;
-                    ws.values[slot] = (ws.values[slot] + change).clamp(0.0, 0.99);
+                    let slot = scenario.states[state].intelligence;
+                    values.set(slot, (values.get(slot) + change).clamp(0.0, 0.99));
                 }
                 (ActorRef::Group(group), Metric::Strength) => {
-                    ws.strength[group] = (ws.strength[group] + change).max(0.0);
+                    ws.groups.strength[group] = (ws.groups.strength[group] + change).max(0.0);
                 }
                 // Validation admits no other pair.
                 _ => {}
@@ -874,19 +924,25 @@ fn apply_effect(scenario: &Scenario, effect: &Effect, month: usize, ws: &mut Wor
         }
         Effect::SetParameter { target, value } => {
             let (min, max) = scenario.slots.ranges[target.0 as usize];
-            ws.values[target.0 as usize] = ws.value(value).clamp(min, max);
+            values.set(target, values.get(value).clamp(min, max));
         }
         Effect::ScaleParameter { target, factor } => {
             let (min, max) = scenario.slots.ranges[target.0 as usize];
-            let scaled = ws.value(target) * ws.value(factor);
-            ws.values[target.0 as usize] = scaled.clamp(min, max);
+            let scaled = values.get(target) * values.get(factor);
+            values.set(target, scaled.clamp(min, max));
         }
     }
 }
 
 /// A triggered event fires the month after its condition has held for `months` consecutive
 /// months, plus its delay; each month the condition holds it fires with `probability`.
-fn check_triggers(scenario: &Scenario, month: usize, ws: &mut Workspace, output: &RunOutput) {
+fn check_triggers(
+    scenario: &Scenario,
+    month: usize,
+    values: &Values,
+    events: &mut Events,
+    output: &RunOutput,
+) {
     let horizon = scenario.horizon_months;
     for (index, event) in scenario.events.iter().enumerate() {
         let Trigger::When {
@@ -900,23 +956,24 @@ fn check_triggers(scenario: &Scenario, month: usize, ws: &mut Workspace, output:
         else {
             continue;
         };
-        if output.event_months[index].is_some() || ws.pending[index].is_some() {
+        if output.event_months[index].is_some() || events.pending[index].is_some() {
             continue;
         }
         let value = output.series[series * horizon + month];
-        if op.holds(value, ws.value(threshold)) {
-            ws.streak[index] += 1;
+        if op.holds(value, values.get(threshold)) {
+            events.streak[index] += 1;
         } else {
-            ws.streak[index] = 0;
+            events.streak[index] = 0;
         }
-        if ws.streak[index] >= months {
-            let mut rng = ws.event_streams[index].month(month_slot(month as i64));
-            if rng.random::<f64>() < ws.value(probability) {
+        if events.streak[index] >= months {
+            let mut rng = events.streams[index].month(month_slot(month as i64));
+            if rng.random::<f64>() < values.get(probability) {
                 let delay = delay
                     .as_ref()
                     .map_or(0.0, |delay| sample::draw(delay, &mut rng).round().max(0.0));
                 // A delay drawn beyond any horizon (the cast saturates) must not overflow.
-                ws.pending[index] = Some(month.saturating_add(1).saturating_add(delay as usize));
+                events.pending[index] =
+                    Some(month.saturating_add(1).saturating_add(delay as usize));
             }
         }
     }
@@ -992,29 +1049,5 @@ fn compute_outcomes(scenario: &Scenario, output: &mut RunOutput) {
             }
         };
         output.outcomes[index] = value;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A kept value is returned only for the very same argument bits (0.0 and -0.0 differ).
-    #[test]
-    fn remembered_computes_only_for_new_arguments() {
-        let mut remembered = Remembered::default();
-        let mut computed = 0;
-        let mut get = |remembered: &mut Remembered, arguments: (f64, f64)| {
-            remembered.get(arguments, || {
-                computed += 1;
-                arguments.0.powf(arguments.1)
-            })
-        };
-        assert_eq!(get(&mut remembered, (2.0, 0.5)), 2f64.powf(0.5));
-        assert_eq!(get(&mut remembered, (2.0, 0.5)), 2f64.powf(0.5));
-        assert_eq!(get(&mut remembered, (2.0, 1.5)), 2f64.powf(1.5));
-        assert_eq!(get(&mut remembered, (0.0, 1.0)), 0.0);
-        assert!(get(&mut remembered, (-0.0, 1.0)).is_sign_negative());
-        assert_eq!(computed, 4);
     }
 }
