@@ -224,5 +224,6 @@ fn merge_run(
         histograms,
         simulation_time: std::time::Duration::ZERO,
         stop: engine::StopReason::RunsReached,
+        resumed_runs: 0,
     })
 }

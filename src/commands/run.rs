@@ -38,6 +38,8 @@ pub struct WrittenRun {
     pub simulation_time: std::time::Duration,
     /// Why the run ended where it did.
     pub stop: StopReason,
+    /// Replications read back from a checkpoint (`--resume`), not computed by this command.
+    pub resumed_runs: u64,
 }
 
 /// How a run is steered besides its plan: when to stop, checkpoints, interruption, progress.
@@ -159,6 +161,7 @@ pub fn execute(
         &scenario,
         plan.seed,
         &written.aggregate,
+        written.resumed_runs,
         threads_used,
         started.elapsed(),
     );
@@ -255,6 +258,7 @@ pub fn run_controlled(
     if let Some(progress) = control.progress {
         progress(total.runs);
     }
+    let resumed_runs = total.runs;
 
     let mut stop = StopReason::RunsReached;
     let simulation_started = Instant::now();
@@ -330,6 +334,7 @@ pub fn run_controlled(
         histograms,
         simulation_time,
         stop,
+        resumed_runs,
     })
 }
 

@@ -15,11 +15,13 @@ fn compact(value: Option<f64>) -> String {
     }
 }
 
-/// Outcomes (mean and 90% interval), events (probability and median month), speed.
+/// Outcomes (mean and 90% interval), events (probability and median month), speed. `resumed`
+/// replications came from a checkpoint: the speed counts only the ones computed.
 pub fn render(
     scenario: &Scenario,
     seed: u64,
     aggregate: &Aggregate,
+    resumed: u64,
     threads: usize,
     elapsed: Duration,
 ) -> String {
@@ -85,15 +87,23 @@ pub fn render(
         }
     }
     let seconds = elapsed.as_secs_f64();
+    let computed = aggregate.runs.saturating_sub(resumed);
     let per_second = if seconds > 0.0 {
-        aggregate.runs as f64 / seconds
+        computed as f64 / seconds
     } else {
         f64::INFINITY
     };
+    let runs = if resumed > 0 {
+        format!(
+            "{} runs ({computed} computed now, {resumed} from the checkpoint)",
+            aggregate.runs
+        )
+    } else {
+        format!("{} runs", aggregate.runs)
+    };
     let _ = writeln!(
         text,
-        "\n{} runs in {seconds:.2} s ({per_second:.0} runs/s) on {threads} thread{}",
-        aggregate.runs,
+        "\n{runs} in {seconds:.2} s ({per_second:.0} runs/s) on {threads} thread{}",
         if threads == 1 { "" } else { "s" }
     );
     text

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{assert_success, files_under, secsim, secsim_command, stderr};
+use crate::common::{assert_success, files_under, secsim, secsim_command, stderr, stdout};
 
 /// The result files every comparison covers. manifest.json records times and the command line
 /// by design; charts are compared where a test says so.
@@ -915,7 +915,16 @@ fn interrupt_and_resume(
         args.join(" ")
     );
 
-    succeed(dir, &resume_args(args));
+    let resumed = succeed(dir, &resume_args(args));
+    // Its speed is the runs it computed, not the ones read back.
+    let summary = stdout(&resumed);
+    let computed = runs - runs_done;
+    assert!(
+        summary.contains(&format!(
+            "{runs} runs ({computed} computed now, {runs_done} from the checkpoint) in "
+        )),
+        "{summary}"
+    );
     assert!(!checkpoint.exists(), "the checkpoint outlived the run");
     run_reference(dir, args);
     assert_same_results(&out, &dir.join("reference"));
