@@ -665,7 +665,10 @@ pub fn render_text(report: &Report) -> String {
                     report.comparisons.len(),
                     failures.min(MAX_TABLE_ROWS)
                 );
-                table(&mut text, report, failures.min(MAX_TABLE_ROWS));
+                table(
+                    &mut text,
+                    &report.comparisons[..failures.min(MAX_TABLE_ROWS)],
+                );
                 let _ = writeln!(
                     text,
                     "(tolerance and ratio are statistical mode's, for scale: --mode statistical)"
@@ -684,7 +687,7 @@ pub fn render_text(report: &Report) -> String {
                 "\n{failures} of {} compared values outside the tolerance; the worst (showing {rows}):",
                 report.comparisons.len()
             );
-            table(&mut text, report, rows);
+            table(&mut text, &report.comparisons[..rows]);
         }
     }
     let _ = writeln!(
@@ -699,18 +702,29 @@ pub fn render_text(report: &Report) -> String {
     text
 }
 
-fn table(text: &mut String, report: &Report, rows: usize) {
+/// The comparison rows, the first column as wide as the longest item shown.
+fn table(text: &mut String, comparisons: &[Comparison]) {
+    let labels: Vec<String> = comparisons
+        .iter()
+        .map(|comparison| comparison.item.label())
+        .collect();
+    let width = labels
+        .iter()
+        .map(|label| label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(44);
     let _ = writeln!(
         text,
-        "{:<44} {:>11} {:>13} {:>13} {:>12} {:>9} {:>12} {:>8}",
+        "{:<width$} {:>11} {:>13} {:>13} {:>12} {:>9} {:>12} {:>8}",
         "item", "statistic", "baseline", "now", "difference", "relative", "tolerance", "ratio"
     );
-    for comparison in report.comparisons.iter().take(rows) {
+    for (comparison, label) in comparisons.iter().zip(&labels) {
         let relative = comparison.relative_difference();
         let _ = writeln!(
             text,
-            "{:<44} {:>11} {:>13} {:>13} {:>12} {:>9} {:>12} {:>8}  {}",
-            comparison.item.label(),
+            "{:<width$} {:>11} {:>13} {:>13} {:>12} {:>9} {:>12} {:>8}  {}",
+            label,
             comparison.statistic,
             number(comparison.baseline),
             number(comparison.now),
@@ -834,6 +848,42 @@ mod tests {
     fn item() -> Item {
         Item::Outcome {
             name: "x".to_owned(),
+        }
+    }
+
+    /// Columns line up whatever the length of an item's name.
+    #[test]
+    fn table_columns_align_for_long_names() {
+        let long = Item::Outcome {
+            name: "violence_against_civilians_fatalities_in_the_whole_sahel_total".to_owned(),
+        };
+        let comparisons = [
+            rule(Mode::Statistical).compare(
+                item(),
+                "mean",
+                (Some(1.0), Some(0.1)),
+                (Some(1.0), Some(0.1)),
+                0.0,
+            ),
+            rule(Mode::Statistical).compare(
+                long,
+                "mean",
+                (Some(1.0), Some(0.1)),
+                (Some(9.0), Some(0.1)),
+                0.0,
+            ),
+        ];
+        let mut text = String::new();
+        table(&mut text, &comparisons);
+        let lines: Vec<&str> = text.lines().collect();
+        let column = |line: &str| {
+            line.find("mean")
+                .or_else(|| line.find("statistic"))
+                .unwrap()
+        };
+        let header_end = lines[0].find("statistic").unwrap() + "statistic".len();
+        for line in &lines[1..] {
+            assert_eq!(column(line) + "mean".len(), header_end, "{text}");
         }
     }
 
