@@ -518,9 +518,10 @@ fn support_severity(states: &States, state: usize, capacity: f64, intelligence: 
         * math::exp(intelligence * states.intelligence_gap(state))
 }
 
-/// Attack counts (negative binomial per state, M6) and their deaths (lognormal severity, M7).
-/// A state's monthly tempo multiplies every group's rate there: violence in a country rises and
-/// falls together (season, offensives), which is where ACLED's overdispersion is measured.
+/// Attack counts (negative binomial per state, M6) and their deaths (lognormal severity, M7,
+/// M7b); with event types, both sides' events by type and their deaths (M6c, M6d, M7c). A
+/// state's monthly tempo multiplies every rate there: violence in a country rises and falls
+/// together (season, offensives), which is where ACLED's overdispersion is measured.
 fn draw_violence(
     scenario: &Scenario,
     month: usize,
@@ -529,11 +530,8 @@ fn draw_violence(
     groups: &Groups,
     cells: &mut Cells,
 ) {
-    if scenario.model.event_types.is_some() {
-        draw_typed_violence(scenario, month, values, states, groups, cells);
-        return;
-    }
     let n_states = scenario.states.len();
+    let typed = scenario.model.event_types.is_some();
     let dispersion = values.get(scenario.model.attack_dispersion);
     let severity_capacity = values.get(scenario.model.severity_capacity_sensitivity);
     let severity_intelligence = values.get(scenario.model.severity_intelligence_sensitivity);
@@ -547,8 +545,37 @@ fn draw_violence(
             severity_capacity,
             severity_intelligence,
         );
+        let state_cumulative = if typed {
+            cumulative(state_type_shares(
+                scenario,
+                values,
+                states,
+                Some(state_index),
+            ))
+        } else {
+            [0.0; 3]
+        };
         for group_index in 0..scenario.groups.len() {
             let cell = group_index * n_states + state_index;
+            if typed {
+                let rng = cells.streams[cell].month(slot);
+                let rates = (
+                    cells.expected_attacks[cell] * tempo,
+                    cells.state_rate[cell] * tempo,
+                );
+                let shares = (&groups.type_cumulative[group_index], &state_cumulative);
+                let scale = groups.type_scale[group_index].map(|scale| scale * severity);
+                draw_typed_cell(
+                    cells,
+                    cell,
+                    rates,
+                    shares,
+                    scale,
+                    groups.type_scale[group_index],
+                    rng,
+                );
+                continue;
+            }
             let rate = cells.expected_attacks[cell] * tempo;
             if rate <= 0.0 {
                 cells.attacks[cell] = 0.0;
@@ -563,70 +590,42 @@ fn draw_violence(
     }
 }
 
-/// Events by type and by side (M6c, M6d) and their deaths (M7, M7b, M7c): in each cell the
-/// group's events and then the state's side's, from the cell's stream, typed one by one, then
-/// each type's deaths.
-fn draw_typed_violence(
-    scenario: &Scenario,
-    month: usize,
-    values: &Values,
-    states: &States,
-    groups: &Groups,
+/// One cell's month with event types: the group's events and then the state's side's
+/// (`rates`), from the cell's stream, typed one by one by their cumulative `shares`, then each
+/// type's deaths, the group's scaled by `group_scale` (M7b and M7c), the state's side's by
+/// `state_scale` (M7c).
+fn draw_typed_cell(
     cells: &mut Cells,
+    cell: usize,
+    (group_rate, state_rate): (f64, f64),
+    (group_shares, state_shares): (&[f64; 3], &[f64; 3]),
+    group_scale: [f64; 3],
+    state_scale: [f64; 3],
+    mut rng: StreamRng,
 ) {
-    let n_states = scenario.states.len();
-    let dispersion = values.get(scenario.model.attack_dispersion);
-    let severity_capacity = values.get(scenario.model.severity_capacity_sensitivity);
-    let severity_intelligence = values.get(scenario.model.severity_intelligence_sensitivity);
-    let slot = month_slot(month as i64);
-    for state_index in 0..n_states {
-        let mut tempo_rng = states.streams[state_index].month(slot);
-        let tempo = sample::tempo(dispersion, &mut tempo_rng);
-        let severity = support_severity(
-            states,
-            state_index,
-            severity_capacity,
-            severity_intelligence,
-        );
-        let state_cumulative = cumulative(state_type_shares(
-            scenario,
-            values,
-            states,
-            Some(state_index),
-        ));
-        for group_index in 0..scenario.groups.len() {
-            let cell = group_index * n_states + state_index;
-            let group_rate = cells.expected_attacks[cell] * tempo;
-            let state_rate = cells.state_rate[cell] * tempo;
-            let mut rng: StreamRng = cells.streams[cell].month(slot);
-            let group_events = if group_rate > 0.0 {
-                sample::poisson(group_rate, &mut rng)
-            } else {
-                0.0
-            };
-            let by_group =
-                split_by_type(group_events, &groups.type_cumulative[group_index], &mut rng);
-            let state_events = if state_rate > 0.0 {
-                sample::poisson(state_rate, &mut rng)
-            } else {
-                0.0
-            };
-            let by_state = split_by_type(state_events, &state_cumulative, &mut rng);
-            let cell_severity = cells.severity[cell];
-            let scale = groups.type_scale[group_index];
-            let mut deaths = [0.0; 3];
-            for kind in 0..3 {
-                deaths[kind] =
-                    cell_severity.total_deaths(by_group[kind], severity * scale[kind], &mut rng)
-                        + cell_severity.total_deaths(by_state[kind], scale[kind], &mut rng);
-            }
-            cells.typed_events[cell] = std::array::from_fn(|kind| by_group[kind] + by_state[kind]);
-            cells.typed_deaths[cell] = deaths;
-            cells.state_events[cell] = state_events;
-            cells.attacks[cell] = group_events + state_events;
-            cells.fatalities[cell] = deaths.iter().sum();
-        }
+    let group_events = if group_rate > 0.0 {
+        sample::poisson(group_rate, &mut rng)
+    } else {
+        0.0
+    };
+    let by_group = split_by_type(group_events, group_shares, &mut rng);
+    let state_events = if state_rate > 0.0 {
+        sample::poisson(state_rate, &mut rng)
+    } else {
+        0.0
+    };
+    let by_state = split_by_type(state_events, state_shares, &mut rng);
+    let severity = cells.severity[cell];
+    let mut deaths = [0.0; 3];
+    for kind in 0..3 {
+        deaths[kind] = severity.total_deaths(by_group[kind], group_scale[kind], &mut rng)
+            + severity.total_deaths(by_state[kind], state_scale[kind], &mut rng);
     }
+    cells.typed_events[cell] = std::array::from_fn(|kind| by_group[kind] + by_state[kind]);
+    cells.typed_deaths[cell] = deaths;
+    cells.state_events[cell] = state_events;
+    cells.attacks[cell] = group_events + state_events;
+    cells.fatalities[cell] = deaths.iter().sum();
 }
 
 fn cumulative(shares: [f64; 3]) -> [f64; 3] {

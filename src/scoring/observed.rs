@@ -6,7 +6,7 @@
 //! state or group of the scenario that records it. Rows before the scenario's start are the
 //! history that benchmark forecasts are built from; rows from its start to the end of its
 //! horizon are scored; rows past the horizon are skipped and counted. The per-type metrics of
-//! ACLED (see [`TYPED_METRICS`]) are produced only by a scenario whose model types events;
+//! ACLED (see [`Metric::STATE_TYPED`]) are produced only by a scenario whose model types events;
 //! for any other scenario their rows are skipped and counted too.
 //!
 //! Outcome observations: header `outcome,value`, one row per outcome of the scenario.
@@ -21,18 +21,6 @@ use crate::scenario::{Metric, Scenario, YearMonth};
 pub const HEADER: [&str; 4] = ["metric", "actor", "date", "value"];
 /// Header of an observed outcomes file.
 pub const OUTCOMES_HEADER: [&str; 2] = ["outcome", "value"];
-
-/// Metrics observed data may carry that a scenario produces only when its model types events
-/// (`model.event_types`): ACLED's per-type events and deaths (battles; explosions and remote
-/// violence; violence against civilians). A scenario without them skips their rows.
-pub const TYPED_METRICS: [Metric; 6] = [
-    Metric::Battles,
-    Metric::RemoteViolence,
-    Metric::ViolenceAgainstCivilians,
-    Metric::BattlesFatalities,
-    Metric::RemoteViolenceFatalities,
-    Metric::ViolenceAgainstCiviliansFatalities,
-];
 
 /// Observed files larger than this are refused before reading (a mistaken path: a country's
 /// monthly series for a century is a few hundred kilobytes).
@@ -214,7 +202,9 @@ pub fn parse_series(
             .series
             .iter()
             .any(|series| series.metric == Metric::Battles);
-        if TYPED_METRICS.contains(&metric) && !typed {
+        // A scenario that does not type events skips ACLED's per-type rows (its model does not
+        // produce them) rather than refusing the file they come in.
+        if Metric::STATE_TYPED.contains(&metric) && !typed {
             *not_modelled.entry(metric_name.to_owned()).or_insert(0) += 1;
             continue;
         }

@@ -115,19 +115,38 @@ fn back_tests_and_the_in_sample_check_keep_their_scores() {
     }
 }
 
+/// Runs `secsim calibrate` (default settings) on `inputs` into `out` and returns posterior.csv's
+/// header and rows.
+fn calibrate(
+    dir: &std::path::Path,
+    inputs: &[&str],
+    out: &std::path::Path,
+) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let mut args = vec!["calibrate"];
+    args.extend_from_slice(inputs);
+    args.extend(["--out", out.to_str().unwrap(), "--quiet"]);
+    let output = secsim(dir, &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut reader = csv::Reader::from_path(out.join("posterior.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    (header, reader.records().map(Result::unwrap).collect())
+}
+
+/// The five coefficients shared by every country (MODEL.md, M6c-M7c and M7b).
+const SHARED: [&str; 5] = [
+    "state_initiated_share",
+    "operations_capacity_elasticity",
+    "state_civilian_share",
+    "severity_capacity_sensitivity",
+    "severity_intelligence_sensitivity",
+];
+
 /// The leave-one-country-out files of `scenarios/backtest/types/` hold exactly the posterior
 /// that `secsim calibrate` gives on the other country (default settings, the scenario's seed),
 /// as `make_loco.py` copies it: what the test of one country uses was calibrated on the other.
 #[test]
 fn leave_one_country_out_files_hold_the_other_countrys_posterior() {
     let dir = tempfile::tempdir().unwrap();
-    let shared = [
-        "state_initiated_share",
-        "operations_capacity_elasticity",
-        "state_civilian_share",
-        "severity_capacity_sensitivity",
-        "severity_intelligence_sensitivity",
-    ];
     for (calibrated_on, observed, tested_on) in [
         ("mali_2022_08", "mali", "burkina_faso_2022_10"),
         ("burkina_faso_2022_10", "burkina_faso", "mali_2022_08"),
@@ -137,22 +156,15 @@ fn leave_one_country_out_files_hold_the_other_countrys_posterior() {
             "scenarios/backtest/types/{calibrated_on}_types.ron"
         ));
         let observed = repo().join(format!("data/observed/{observed}.csv"));
-        let output = secsim(
+        let (header, rows) = calibrate(
             dir.path(),
             &[
-                "calibrate",
                 scenario.to_str().unwrap(),
                 "--observed",
                 observed.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--quiet",
             ],
+            &out,
         );
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        let mut reader = csv::Reader::from_path(out.join("posterior.csv")).unwrap();
-        let header = reader.headers().unwrap().clone();
-        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         let column = |name: &str| {
             let index = header.iter().position(|field| field == name).unwrap();
             let values: Vec<&str> = rows.iter().map(|row| &row[index]).collect();
@@ -163,7 +175,7 @@ fn leave_one_country_out_files_hold_the_other_countrys_posterior() {
         )
         .unwrap();
         let weights = format!("weights: [{}]", column("weight"));
-        for name in shared {
+        for name in SHARED {
             let values = format!("values: [{}]", column(name));
             assert!(
                 loco.contains(&values),
@@ -172,7 +184,7 @@ fn leave_one_country_out_files_hold_the_other_countrys_posterior() {
         }
         assert_eq!(
             loco.matches(&weights).count(),
-            shared.len(),
+            SHARED.len(),
             "{tested_on}_loco.ron weights"
         );
     }
@@ -198,37 +210,14 @@ fn shipped_scenarios_draw_the_shared_coefficients_from_the_joint_calibration() {
     };
     let mali = pair("mali_2022_08", "mali");
     let burkina_faso = pair("burkina_faso_2022_10", "burkina_faso");
-    let output = secsim(
-        dir.path(),
-        &[
-            "calibrate",
-            &mali,
-            &burkina_faso,
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let mut reader = csv::Reader::from_path(out.join("posterior.csv")).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let shared = [
-        "state_initiated_share",
-        "operations_capacity_elasticity",
-        "state_civilian_share",
-        "severity_capacity_sensitivity",
-        "severity_intelligence_sensitivity",
-    ];
-    let columns: Vec<usize> = shared
+    let (header, rows) = calibrate(dir.path(), &[&mali, &burkina_faso], &out);
+    let columns: Vec<usize> = SHARED
         .iter()
         .map(|name| header.iter().position(|field| field == *name).unwrap())
         .collect();
-    let particles: std::collections::HashSet<Vec<String>> = reader
-        .records()
-        .map(|row| {
-            let row = row.unwrap();
-            columns.iter().map(|&index| row[index].to_owned()).collect()
-        })
+    let particles: std::collections::HashSet<Vec<String>> = rows
+        .iter()
+        .map(|row| columns.iter().map(|&index| row[index].to_owned()).collect())
         .collect();
 
     let files = [
@@ -245,7 +234,7 @@ fn shipped_scenarios_draw_the_shared_coefficients_from_the_joint_calibration() {
         let end = text.find("// END shared coefficients").expect(file);
         let block = &text[start..end];
         // The values of each parameter, in row order.
-        let values: Vec<Vec<&str>> = shared
+        let values: Vec<Vec<&str>> = SHARED
             .iter()
             .map(|name| {
                 let at = block.find(&format!("(name: \"{name}\"")).expect(name);

