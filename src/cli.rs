@@ -294,7 +294,7 @@ pub enum MethodArg {
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
     /// Scenario file (RON); its `uncertain` parameters are the factors. Results go to
-    /// output/<scenario file stem>_sensitivity unless `--out` says otherwise.
+    /// output/<scenario file stem>_sensitivity_<method> unless `--out` says otherwise.
     pub scenario: PathBuf,
     /// Analysis method.
     #[arg(long, value_enum, default_value = "sobol")]

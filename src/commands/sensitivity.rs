@@ -75,9 +75,16 @@ pub fn execute(
         );
     }
     let options = RunOptions::from_args(&args.threads, &args.output);
-    let destination = args
-        .output
-        .destination(&format!("{}_sensitivity", file_stem(&args.scenario)));
+    // One folder per method by default, so that a Morris screening does not replace the
+    // Sobol indices of the same scenario.
+    let method_name = match args.method {
+        MethodArg::Sobol => "sobol",
+        MethodArg::Morris => "morris",
+    };
+    let destination = args.output.destination(&format!(
+        "{}_sensitivity_{method_name}",
+        file_stem(&args.scenario)
+    ));
     let bar = progress_bar(total, args.output.quiet);
     let provenance = provenance(
         "sensitivity",

@@ -414,3 +414,42 @@ fn morris_without_trajectories_is_refused() {
         &["--samples"],
     );
 }
+
+/// Without `--out`, each method writes its own folder, so that running one does not replace
+/// the other's results.
+#[test]
+fn each_method_writes_its_own_default_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("sensitivity.ron");
+    for (method, samples) in [("sobol", "8"), ("morris", "4")] {
+        let output = secsim(
+            dir.path(),
+            &[
+                "sensitivity",
+                &file,
+                "--method",
+                method,
+                "--samples",
+                samples,
+                "--runs",
+                "2",
+                "--no-charts",
+                "--quiet",
+            ],
+        );
+        assert_success(&output);
+    }
+    for method in ["sobol", "morris"] {
+        let folder = dir
+            .path()
+            .join(format!("output/sensitivity_sensitivity_{method}"));
+        let table = fs::read_to_string(folder.join("sensitivity.csv"))
+            .unwrap_or_else(|error| panic!("{}: {error}", folder.display()));
+        // Each folder holds its own method's indices.
+        let column = if method == "sobol" { "s1" } else { "mu_star" };
+        assert!(
+            table.lines().next().unwrap().contains(column),
+            "{method}: {table}"
+        );
+    }
+}
