@@ -137,6 +137,33 @@ pub fn execute(
             ),
         }
     }
+    let unconverged: Vec<String> = written
+        .results
+        .iter()
+        .filter_map(|(outcome, indices)| match indices {
+            OutcomeIndices::Sobol(all) => Some((outcome, all)),
+            _ => None,
+        })
+        .flat_map(|(outcome, all)| {
+            design
+                .factors
+                .iter()
+                .zip(all)
+                .filter_map(move |(factor, i)| {
+                    i.not_converged()
+                        .map(|why| format!("  {outcome}, {}: {why}", factor.name))
+                })
+        })
+        .collect();
+    if !unconverged.is_empty() {
+        // Interval widths shrink as 1 / sqrt(N): four times the samples halves them.
+        text.push_str(&format!(
+            "\nwarning: Sobol estimates not converged with --samples {}:\n{}\nrerun with --samples {} (intervals about half as wide)\n",
+            plan.samples,
+            unconverged.join("\n"),
+            plan.samples * 4
+        ));
+    }
     text.push_str(&format!("\nresults in {}\n", written.folder.display()));
     say(terminal, &text)?;
     Ok(ExitCode::SUCCESS)

@@ -46,6 +46,33 @@ pub struct SobolIndices {
     pub st_high: f64,
 }
 
+/// Signs that Sobol estimates from too few samples are not yet to be read: a first-order index
+/// above the total index by more than this (S_i <= ST_i holds for the true indices)...
+pub const SOBOL_S1_ABOVE_ST: f64 = 0.05;
+/// ... a total index above 1 by more than this (it is a share of the variance) ...
+pub const SOBOL_ST_ABOVE_ONE: f64 = 0.05;
+/// ... or a 95% interval of ST wider than this (a fifth of the unit range: the ranking of
+/// factors cannot be read from it).
+pub const SOBOL_WIDEST_INTERVAL: f64 = 0.2;
+
+impl SobolIndices {
+    /// Why these estimates are not converged, or None when none of the signs above shows.
+    pub fn not_converged(&self) -> Option<String> {
+        if self.s1 > self.st + SOBOL_S1_ABOVE_ST {
+            Some(format!("S1 {:.3} above ST {:.3}", self.s1, self.st))
+        } else if self.st > 1.0 + SOBOL_ST_ABOVE_ONE {
+            Some(format!("ST {:.3} above 1", self.st))
+        } else if self.st_high - self.st_low > SOBOL_WIDEST_INTERVAL {
+            Some(format!(
+                "ST's 95% interval {:.3} to {:.3} wider than {SOBOL_WIDEST_INTERVAL}",
+                self.st_low, self.st_high
+            ))
+        } else {
+            None
+        }
+    }
+}
+
 /// Sobol indices of every factor from the outputs of a Saltelli design, in factor order.
 ///
 /// With N rows, f_A, f_B and f_ABi the outputs at row j of A, B and A_B^(i), and V the variance
@@ -266,6 +293,31 @@ mod tests {
     use std::f64::consts::PI;
 
     use super::*;
+
+    fn indices(s1: f64, st: f64, st_low: f64, st_high: f64) -> SobolIndices {
+        SobolIndices {
+            s1,
+            s1_low: s1 - 0.01,
+            s1_high: s1 + 0.01,
+            st,
+            st_low,
+            st_high,
+        }
+    }
+
+    #[test]
+    fn unconverged_sobol_estimates_say_why() {
+        assert_eq!(indices(0.5, 0.6, 0.55, 0.65).not_converged(), None);
+        // Within the allowances: not flagged.
+        assert_eq!(indices(0.64, 0.6, 0.55, 0.65).not_converged(), None);
+        assert_eq!(indices(0.5, 1.04, 0.95, 1.1).not_converged(), None);
+        let s1_above = indices(0.7, 0.6, 0.55, 0.65).not_converged().unwrap();
+        assert!(s1_above.contains("S1 0.700 above ST 0.600"), "{s1_above}");
+        let above_one = indices(0.5, 1.09, 1.0, 1.15).not_converged().unwrap();
+        assert!(above_one.contains("ST 1.090 above 1"), "{above_one}");
+        let wide = indices(0.5, 0.6, 0.45, 0.7).not_converged().unwrap();
+        assert!(wide.contains("wider than 0.2"), "{wide}");
+    }
     use crate::experiment::{DEFAULT_MORRIS_LEVELS, morris_design, saltelli_design, values_at};
     use crate::scenario::Distribution;
 

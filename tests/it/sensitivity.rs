@@ -453,3 +453,40 @@ fn each_method_writes_its_own_default_folder() {
         );
     }
 }
+
+/// Sobol estimates from too few samples (S1 above ST, ST above 1, or intervals too wide to
+/// rank factors) are flagged with the samples that would halve the intervals; Morris is not.
+#[test]
+fn unconverged_sobol_estimates_are_flagged_with_more_samples_suggested() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario("sensitivity.ron");
+    let run = |method: &str, samples: &str, out: &str| {
+        let output = secsim(
+            dir.path(),
+            &[
+                "sensitivity",
+                &file,
+                "--method",
+                method,
+                "--samples",
+                samples,
+                "--runs",
+                "10",
+                "--no-charts",
+                "--quiet",
+                "--out",
+                out,
+            ],
+        );
+        assert_success(&output);
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let few = run("sobol", "4", "few");
+    assert!(
+        few.contains("warning: Sobol estimates not converged with --samples 4:")
+            && few.contains("rerun with --samples 16"),
+        "{few}"
+    );
+    let morris = run("morris", "4", "morris");
+    assert!(!morris.contains("not converged"), "{morris}");
+}
