@@ -335,6 +335,10 @@ pub fn run_charts(
     }
     for (index, event) in scenario.events.iter().enumerate() {
         let counts = &aggregate.events[index];
+        // Listed in the tables, with its month; a chart would be one step from 0 to 1.
+        if counts.certain_month().is_some() {
+            continue;
+        }
         files.push(ChartFile {
             chart: Chart::EventTiming(EventTimingChart {
                 start: scenario.start,

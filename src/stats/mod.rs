@@ -255,6 +255,18 @@ impl EventCounts {
         Some((month_at_rank((fired - 1) / 2) + month_at_rank(fired / 2)) / 2.0)
     }
 
+    /// The month the event fired in every replication, when it did (a scheduled event): a
+    /// chart of its timing would be one step from 0 to 1, so it is listed, not drawn.
+    pub fn certain_month(&self) -> Option<usize> {
+        let mut fired = self
+            .fired_in_month
+            .iter()
+            .enumerate()
+            .filter(|&(_, &count)| count > 0);
+        let (month, &count) = fired.next()?;
+        (fired.next().is_none() && count == self.runs).then_some(month)
+    }
+
     /// Share of replications in which the event has fired by the end of each month.
     pub fn cumulative_probability(&self) -> Vec<f64> {
         let mut seen = 0;
@@ -329,6 +341,18 @@ impl Paired {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_is_certain_only_when_every_run_fired_it_in_one_month() {
+        let counts = |runs, fired_in_month: Vec<u64>| EventCounts {
+            runs,
+            fired_in_month,
+        };
+        assert_eq!(counts(10, vec![0, 10, 0]).certain_month(), Some(1));
+        assert_eq!(counts(10, vec![0, 9, 0]).certain_month(), None);
+        assert_eq!(counts(10, vec![5, 5, 0]).certain_month(), None);
+        assert_eq!(counts(10, vec![0, 0, 0]).certain_month(), None);
+    }
 
     #[test]
     fn merged_moments_equal_moments_of_all_values() {
