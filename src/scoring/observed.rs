@@ -182,6 +182,11 @@ pub fn parse_series(
     let mut first_line: BTreeMap<(usize, i64), u64> = BTreeMap::new();
     let mut past_horizon = 0;
     let mut not_modelled = BTreeMap::new();
+    // Whether the scenario's model types events, and so produces ACLED's per-type series.
+    let typed = scenario
+        .series
+        .iter()
+        .any(|series| series.metric == Metric::Battles);
     for (line, fields) in rows(text, path, &HEADER)? {
         let [metric_name, actor, date, value] = [0, 1, 2, 3].map(|i| fields[i].as_str());
         let Some(metric) = metric_named(metric_name) else {
@@ -198,10 +203,6 @@ pub fn parse_series(
                 ),
             ));
         };
-        let typed = scenario
-            .series
-            .iter()
-            .any(|series| series.metric == Metric::Battles);
         // A scenario that does not type events skips ACLED's per-type rows (its model does not
         // produce them) rather than refusing the file they come in.
         if Metric::STATE_TYPED.contains(&metric) && !typed {

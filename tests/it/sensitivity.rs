@@ -415,29 +415,35 @@ fn morris_without_trajectories_is_refused() {
     );
 }
 
+/// `secsim sensitivity sensitivity.ron --method METHOD --samples S --runs 2 --no-charts
+/// --quiet [extra]` in `dir`, which must succeed; its stdout.
+fn quick_analysis(dir: &Path, method: &str, samples: &str, extra: &[&str]) -> String {
+    let file = scenario("sensitivity.ron");
+    let mut args = vec![
+        "sensitivity",
+        &file,
+        "--method",
+        method,
+        "--samples",
+        samples,
+        "--runs",
+        "2",
+        "--no-charts",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let output = secsim(dir, &args);
+    assert_success(&output);
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// Without `--out`, each method writes its own folder, so that running one does not replace
 /// the other's results.
 #[test]
 fn each_method_writes_its_own_default_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let file = scenario("sensitivity.ron");
     for (method, samples) in [("sobol", "8"), ("morris", "4")] {
-        let output = secsim(
-            dir.path(),
-            &[
-                "sensitivity",
-                &file,
-                "--method",
-                method,
-                "--samples",
-                samples,
-                "--runs",
-                "2",
-                "--no-charts",
-                "--quiet",
-            ],
-        );
-        assert_success(&output);
+        quick_analysis(dir.path(), method, samples, &[]);
     }
     for method in ["sobol", "morris"] {
         let folder = dir
@@ -459,34 +465,12 @@ fn each_method_writes_its_own_default_folder() {
 #[test]
 fn unconverged_sobol_estimates_are_flagged_with_more_samples_suggested() {
     let dir = tempfile::tempdir().unwrap();
-    let file = scenario("sensitivity.ron");
-    let run = |method: &str, samples: &str, out: &str| {
-        let output = secsim(
-            dir.path(),
-            &[
-                "sensitivity",
-                &file,
-                "--method",
-                method,
-                "--samples",
-                samples,
-                "--runs",
-                "10",
-                "--no-charts",
-                "--quiet",
-                "--out",
-                out,
-            ],
-        );
-        assert_success(&output);
-        String::from_utf8(output.stdout).unwrap()
-    };
-    let few = run("sobol", "4", "few");
+    let few = quick_analysis(dir.path(), "sobol", "4", &["--out", "few"]);
     assert!(
         few.contains("warning: Sobol estimates not converged with --samples 4:")
             && few.contains("rerun with --samples 16"),
         "{few}"
     );
-    let morris = run("morris", "4", "morris");
+    let morris = quick_analysis(dir.path(), "morris", "4", &["--out", "morris"]);
     assert!(!morris.contains("not converged"), "{morris}");
 }
