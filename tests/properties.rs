@@ -1190,6 +1190,7 @@ fn build(spec: &Spec) -> RawScenario {
             .collect();
         events.push(RawEvent {
             name: name("E", position, &event.suffix),
+            label: None,
             description: String::new(),
             when,
             effects,
@@ -1228,6 +1229,7 @@ fn build(spec: &Spec) -> RawScenario {
         events,
         uncertain: numbers.finish(),
         outcomes,
+        metrics: Vec::new(),
     }
 }
 
@@ -1257,6 +1259,8 @@ fn build_outcome(
     };
     match kind {
         0 => RawOutcome::Sum {
+            label: None,
+            unit: None,
             name,
             metric,
             actor,
@@ -1264,6 +1268,8 @@ fn build_outcome(
             to,
         },
         1 => RawOutcome::Mean {
+            label: None,
+            unit: None,
             name,
             metric,
             actor,
@@ -1271,6 +1277,8 @@ fn build_outcome(
             to,
         },
         2 => RawOutcome::Max {
+            label: None,
+            unit: None,
             name,
             metric,
             actor,
@@ -1278,6 +1286,8 @@ fn build_outcome(
             to,
         },
         3 => RawOutcome::Min {
+            label: None,
+            unit: None,
             name,
             metric,
             actor,
@@ -1285,11 +1295,15 @@ fn build_outcome(
             to,
         },
         4 => RawOutcome::Final {
+            label: None,
+            unit: None,
             name,
             metric,
             actor,
         },
         5 => RawOutcome::FirstMonth {
+            label: None,
+            unit: None,
             name,
             metric,
             actor,
@@ -1297,6 +1311,8 @@ fn build_outcome(
             threshold,
         },
         6 => RawOutcome::Any {
+            label: None,
+            unit: None,
             name,
             metric,
             actor,
@@ -1306,6 +1322,8 @@ fn build_outcome(
             to,
         },
         7 => RawOutcome::All {
+            label: None,
+            unit: None,
             name,
             metric,
             actor,
@@ -1315,10 +1333,14 @@ fn build_outcome(
             to,
         },
         8 => RawOutcome::EventFired {
+            label: None,
+            unit: None,
             name,
             event: outcome.event.get(events).clone(),
         },
         _ => RawOutcome::EventMonth {
+            label: None,
+            unit: None,
             name,
             event: outcome.event.get(events).clone(),
         },
@@ -1661,6 +1683,7 @@ fn add_event(raw: &mut RawScenario, when: RawTrigger, effects: Vec<RawEffect>) -
     let name = "added event".to_owned();
     raw.events.push(RawEvent {
         name: name.clone(),
+        label: None,
         description: String::new(),
         when,
         effects,
@@ -1773,6 +1796,8 @@ fn mutate(mut raw: RawScenario, mutation: Mutation) -> (String, String) {
             let name = "added outcome".to_owned();
             raw.outcomes.push(RawOutcome::Sum {
                 name: name.clone(),
+                label: None,
+                unit: None,
                 metric: Metric::Attacks,
                 actor: state.clone(),
                 from: None,

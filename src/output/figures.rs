@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::engine::Aggregate;
 use crate::output::OutputError;
+use crate::output::charts::bars::{Bar, BarChart, BarRow};
 use crate::output::charts::difference::{DifferenceChart, DifferencePanel};
 use crate::output::charts::distribution::{Bin, DistributionChart, DistributionSeries};
 use crate::output::charts::events::{EventTimingChart, EventTimingSeries};
@@ -11,8 +12,28 @@ use crate::output::charts::exceedance::{ExceedanceChart, ExceedanceSeries};
 use crate::output::charts::fan::{FanChart, FanSeries};
 use crate::output::charts::{Chart, ChartFile, Frame, file_stem};
 use crate::output::outcomes::OutcomesReader;
-use crate::scenario::{Metric, OutcomeKind, Scenario};
-use crate::stats::Distribution;
+use crate::output::report::readable;
+use crate::scenario::{
+    ActorRef, Event, Metric, Outcome, OutcomeKind, OutcomeScale, Scenario, Series,
+};
+use crate::stats::{Distribution, TimeToEvent, wilson_interval};
+
+/// A yes/no outcome's bar: the share of runs with "yes", in percent, with its 95% interval.
+fn probability_row(label: String, distribution: &Distribution) -> BarRow {
+    let runs = distribution.moments.count;
+    let yes = (distribution.moments.mean * runs as f64).round() as u64;
+    BarRow {
+        label,
+        bars: vec![Bar {
+            value: if runs == 0 {
+                0.0
+            } else {
+                100.0 * yes as f64 / runs as f64
+            },
+            interval: wilson_interval(yes, runs).map(|(low, high)| (100.0 * low, 100.0 * high)),
+        }],
+    }
+}
 
 /// Most bins in an outcome histogram.
 const HISTOGRAM_BINS: usize = 40;
@@ -81,6 +102,62 @@ pub fn outcome_unit(scenario: &Scenario, kind: &OutcomeKind) -> String {
     }
 }
 
+/// How readers see an outcome's name: its label, or its identifier made readable.
+pub fn outcome_label(outcome: &Outcome) -> String {
+    outcome
+        .label
+        .clone()
+        .unwrap_or_else(|| readable(&outcome.name))
+}
+
+/// An outcome's unit for readers: the scenario's, or the one the model gives it.
+pub fn outcome_unit_for(scenario: &Scenario, outcome: &Outcome) -> String {
+    outcome
+        .unit
+        .clone()
+        .unwrap_or_else(|| outcome_unit(scenario, &outcome.kind))
+}
+
+/// How readers see an event's name.
+pub fn event_label(event: &Event) -> String {
+    event.label.clone().unwrap_or_else(|| readable(&event.name))
+}
+
+/// A metric's axis label with its unit, as the scenario names them where it does.
+pub fn series_label(scenario: &Scenario, metric: Metric) -> String {
+    let given = scenario
+        .metric_labels
+        .iter()
+        .find(|item| item.metric == metric);
+    match given {
+        Some(item) if item.label.is_some() || item.unit.is_some() => format!(
+            "{} ({})",
+            item.label
+                .clone()
+                .unwrap_or_else(|| readable(metric.as_str())),
+            item.unit
+                .clone()
+                .unwrap_or_else(|| metric_unit(metric).to_owned())
+        ),
+        _ => metric_label(metric),
+    }
+}
+
+/// A series' name in a title: "attacks in Niger" for a state, "attacks by JNIM" for a group.
+pub fn series_title(scenario: &Scenario, series: &Series) -> String {
+    let metric = scenario
+        .metric_labels
+        .iter()
+        .find(|item| item.metric == series.metric)
+        .and_then(|item| item.label.clone())
+        .unwrap_or_else(|| readable(series.metric.as_str()));
+    let preposition = match series.actor {
+        ActorRef::Group(_) => "by",
+        _ => "in",
+    };
+    format!("{metric} {preposition} {}", series.actor_name)
+}
+
 /// An outcome's histograms: a coarse one to show, a fine one for the exceedance curve.
 #[derive(Debug, Clone, Default)]
 pub struct OutcomeHistogram {
@@ -126,7 +203,9 @@ pub fn outcome_histograms(
         .zip(&counts)
         .zip(&aggregate.outcomes)
         .map(|((pair, counts), distribution)| {
-            let total = distribution.moments.count.max(1) as f64;
+            // Shares of every run: for the month something first happens, the bars then add up
+            // to the share of runs where it happens, and the rest is drawn apart.
+            let total = aggregate.runs.max(distribution.moments.count).max(1) as f64;
             let bins = |which: usize| {
                 pair[which].map_or_else(Vec::new, |layout| layout.bins(&counts[which], total))
             };
@@ -196,18 +275,78 @@ fn bin_layout(distribution: &Distribution, max_bins: usize) -> Option<BinLayout>
 }
 
 /// Exceedance points (x, share of runs with a value of at least x) at the fine bins' upper
-/// edges, after a first point (lowest edge, 1).
-pub fn exceedance_points(fine: &[Bin]) -> Vec<(f64, f64)> {
+/// edges, after a first point (lowest edge, 1). `never` is the share of runs with no value (the
+/// month something first happens, in runs where it never does): it counts as later than any
+/// month, so the curve ends at that share at `horizon`.
+pub fn exceedance_points(fine: &[Bin], never: f64, horizon: Option<f64>) -> Vec<(f64, f64)> {
     let Some(first) = fine.first() else {
         return Vec::new();
     };
     let mut remaining: f64 = fine.iter().map(|bin| bin.share).sum();
-    let mut points = vec![(first.low, remaining.min(1.0))];
+    let mut points = vec![(first.low, (remaining + never).min(1.0))];
     for bin in fine {
         remaining -= bin.share;
-        points.push((bin.high, remaining.max(0.0)));
+        points.push((bin.high, (remaining.max(0.0) + never).min(1.0)));
+    }
+    if let Some(horizon) = horizon.filter(|_| never > 0.0) {
+        let last = points.last().map_or(horizon, |point| point.0);
+        points.push((last.max(horizon), never));
     }
     points
+}
+
+/// What a month outcome's charts add: the share of runs where it never happens, as a bar at
+/// the horizon (just after the last month), and its Kaplan-Meier quantiles as markers.
+struct Censoring {
+    never: f64,
+    horizon: f64,
+    markers: [Option<f64>; 3],
+}
+
+fn censoring(
+    scenario: &Scenario,
+    kind: &OutcomeKind,
+    distribution: &Distribution,
+    runs: u64,
+) -> Option<Censoring> {
+    if kind.scale() != OutcomeScale::Month {
+        return None;
+    }
+    let time = TimeToEvent::new(distribution, runs, scenario.horizon_months);
+    Some(Censoring {
+        never: 1.0 - time.probability(),
+        horizon: scenario.horizon_months as f64,
+        markers: [time.quantiles[0], time.quantiles[2], time.quantiles[4]],
+    })
+}
+
+/// The histogram's bins, with a bar at the horizon for the runs where it never happens.
+fn bins_with_never(bins: &[Bin], censored: Option<&Censoring>) -> Vec<Bin> {
+    let mut bins = bins.to_vec();
+    if let Some(censored) = censored.filter(|censored| censored.never > 0.0) {
+        let width = bins.first().map_or(1.0, |bin| bin.high - bin.low);
+        let low = bins.last().map_or(censored.horizon - 0.5, |bin| {
+            bin.high.max(censored.horizon - 0.5)
+        });
+        bins.push(Bin {
+            low,
+            high: low + width,
+            share: censored.never,
+        });
+    }
+    bins
+}
+
+/// The note a month outcome's charts carry.
+fn never_note(censored: Option<&Censoring>) -> String {
+    match censored {
+        Some(censored) if censored.never > 0.0 => format!(
+            " At month {}: the {:.1}% of runs where it never happens.",
+            censored.horizon,
+            100.0 * censored.never
+        ),
+        _ => String::new(),
+    }
 }
 
 /// Per-month quantiles of one series.
@@ -256,7 +395,7 @@ pub fn run_charts(
         files.push(ChartFile {
             chart: Chart::Fan(FanChart {
                 start: scenario.start,
-                y_label: metric_label(series.metric),
+                y_label: series_label(scenario, series.metric),
                 series: vec![FanSeries {
                     label: name.clone(),
                     quantiles: series_quantiles(scenario, aggregate, index),
@@ -265,11 +404,7 @@ pub fn run_charts(
                 observed_label: String::new(),
             }),
             frame: Frame {
-                title: format!(
-                    "{name}: {} in {}",
-                    series.metric.as_str(),
-                    series.actor_name
-                ),
+                title: format!("{name}: {}", series_title(scenario, series)),
                 caption: caption(
                     aggregate.runs,
                     seed,
@@ -279,58 +414,105 @@ pub fn run_charts(
             stem: file_stem(&["fan", series.metric.as_str(), &series.actor_name]),
         });
     }
+    let mut probabilities = Vec::new();
     for (index, outcome) in scenario.outcomes.iter().enumerate() {
         let distribution = &aggregate.outcomes[index];
-        let unit = outcome_unit(scenario, &outcome.kind);
-        let missing = aggregate.runs - distribution.moments.count;
-        let missing_note = if missing > 0 {
-            format!(" {missing} runs have no value and are left out.")
-        } else {
-            String::new()
-        };
+        let unit = outcome_unit_for(scenario, outcome);
+        let label = outcome_label(outcome);
+        if outcome.kind.scale() == OutcomeScale::YesNo {
+            probabilities.push(probability_row(label, distribution));
+            continue;
+        }
+        let censored = censoring(scenario, &outcome.kind, distribution, aggregate.runs);
+        let histogram = histograms.get(index);
         files.push(ChartFile {
             chart: Chart::Distribution(DistributionChart {
-                x_label: format!("{} ({unit})", outcome.name),
+                x_label: format!("{label} ({unit})"),
                 counted: "runs".to_owned(),
                 series: vec![DistributionSeries {
                     label: name.clone(),
-                    bins: histograms
-                        .get(index)
-                        .map(|histogram| histogram.bins.clone())
-                        .unwrap_or_default(),
-                    markers: markers(distribution),
+                    bins: bins_with_never(
+                        &histogram
+                            .map(|histogram| histogram.bins.clone())
+                            .unwrap_or_default(),
+                        censored.as_ref(),
+                    ),
+                    markers: censored
+                        .as_ref()
+                        .map_or_else(|| markers(distribution), |censored| censored.markers),
                 }],
             }),
             frame: Frame {
-                title: format!("{name}: distribution of {}", outcome.name),
+                title: format!("{name}: distribution of {label}"),
                 caption: caption(
                     aggregate.runs,
                     seed,
-                    &format!("Dashed lines: 5%, 50% and 95% quantiles.{missing_note}"),
+                    &format!(
+                        "Dashed lines: 5%, 50% and 95% quantiles.{}",
+                        never_note(censored.as_ref())
+                    ),
                 ),
             },
             stem: file_stem(&["distribution", &outcome.name]),
         });
         files.push(ChartFile {
             chart: Chart::Exceedance(ExceedanceChart {
-                x_label: format!("{} ({unit})", outcome.name),
+                x_label: format!("{label} ({unit})"),
                 series: vec![ExceedanceSeries {
                     label: name.clone(),
-                    points: histograms
-                        .get(index)
-                        .map(|histogram| exceedance_points(&histogram.fine))
+                    points: histogram
+                        .map(|histogram| {
+                            exceedance_points(
+                                &histogram.fine,
+                                censored.as_ref().map_or(0.0, |censored| censored.never),
+                                censored.as_ref().map(|censored| censored.horizon),
+                            )
+                        })
                         .unwrap_or_default(),
                 }],
             }),
             frame: Frame {
-                title: format!("{name}: how likely is {} to exceed x?", outcome.name),
+                title: format!("{name}: how likely is {label} to be at least x?"),
                 caption: caption(
                     aggregate.runs,
                     seed,
-                    &format!("Share of runs whose value is above x.{missing_note}"),
+                    &format!(
+                        "Share of runs whose value is at least x.{}",
+                        never_note(censored.as_ref())
+                    ),
                 ),
             },
             stem: file_stem(&["exceedance", &outcome.name]),
+        });
+    }
+    for (event, counts) in scenario.events.iter().zip(&aggregate.events) {
+        if counts.certain_month().is_none() {
+            probabilities.push(BarRow {
+                label: format!("event: {}", event_label(event)),
+                bars: vec![Bar {
+                    value: 100.0 * counts.probability(),
+                    interval: wilson_interval(counts.fired(), counts.runs)
+                        .map(|(low, high)| (100.0 * low, 100.0 * high)),
+                }],
+            });
+        }
+    }
+    if !probabilities.is_empty() {
+        files.push(ChartFile {
+            chart: Chart::Bars(BarChart {
+                x_label: "share of runs (%)".to_owned(),
+                measures: vec![name.clone()],
+                rows: probabilities,
+            }),
+            frame: Frame {
+                title: format!("{name}: how likely is each yes/no outcome and event?"),
+                caption: caption(
+                    aggregate.runs,
+                    seed,
+                    "Bars: share of runs where it happens within the horizon; lines: 95% interval (Wilson).",
+                ),
+            },
+            stem: "probabilities".to_owned(),
         });
     }
     for (index, event) in scenario.events.iter().enumerate() {
@@ -343,12 +525,12 @@ pub fn run_charts(
             chart: Chart::EventTiming(EventTimingChart {
                 start: scenario.start,
                 series: vec![EventTimingSeries {
-                    label: event.name.clone(),
+                    label: event_label(event),
                     cumulative: counts.cumulative_probability(),
                 }],
             }),
             frame: Frame {
-                title: format!("{name}: when does {} happen?", event.name),
+                title: format!("{name}: when does {} happen?", event_label(event)),
                 caption: caption(
                     aggregate.runs,
                     seed,
@@ -406,17 +588,13 @@ pub fn comparison_charts(
         files.push(ChartFile {
             chart: Chart::Fan(FanChart {
                 start: first.scenario.start,
-                y_label: metric_label(series.metric),
+                y_label: series_label(first.scenario, series.metric),
                 series: fans,
                 observed: Vec::new(),
                 observed_label: String::new(),
             }),
             frame: Frame {
-                title: format!(
-                    "{} in {}: {title_names}",
-                    series.metric.as_str(),
-                    series.actor_name
-                ),
+                title: format!("{}: {title_names}", series_title(first.scenario, series)),
                 caption: caption(
                     n_runs,
                     seed,
@@ -434,10 +612,15 @@ pub fn comparison_charts(
             }
         }
     }
+    let scenario_names: Vec<String> = runs.iter().map(|run| run.scenario.name.clone()).collect();
+    let mut probabilities: Vec<BarRow> = Vec::new();
     for outcome_name in outcome_names {
         let mut histograms = Vec::new();
         let mut curves = Vec::new();
         let mut unit = String::new();
+        let mut label = readable(outcome_name);
+        let mut yes_no: Option<Vec<Bar>> = None;
+        let mut notes = Vec::new();
         for run in runs {
             let Some(index) = run
                 .scenario
@@ -445,61 +628,127 @@ pub fn comparison_charts(
                 .iter()
                 .position(|outcome| outcome.name == outcome_name)
             else {
+                if let Some(bars) = yes_no.as_mut() {
+                    bars.push(Bar {
+                        value: 0.0,
+                        interval: None,
+                    });
+                }
                 continue;
             };
-            unit = outcome_unit(run.scenario, &run.scenario.outcomes[index].kind);
+            let kind = &run.scenario.outcomes[index].kind;
+            unit = outcome_unit_for(run.scenario, &run.scenario.outcomes[index]);
+            label = outcome_label(&run.scenario.outcomes[index]);
             let distribution = &run.aggregate.outcomes[index];
+            if kind.scale() == OutcomeScale::YesNo {
+                let bar = probability_row(String::new(), distribution).bars.remove(0);
+                yes_no.get_or_insert_with(Vec::new).push(bar);
+                continue;
+            }
+            let censored = censoring(run.scenario, kind, distribution, run.aggregate.runs);
+            if let Some(censored) = censored.as_ref().filter(|censored| censored.never > 0.0) {
+                notes.push(format!(
+                    "{}: {:.1}%",
+                    run.scenario.name,
+                    100.0 * censored.never
+                ));
+            }
+            let histogram = run.histograms.get(index);
             histograms.push(DistributionSeries {
                 label: run.scenario.name.clone(),
-                bins: run
-                    .histograms
-                    .get(index)
-                    .map(|histogram| histogram.bins.clone())
-                    .unwrap_or_default(),
-                markers: markers(distribution),
+                bins: bins_with_never(
+                    &histogram
+                        .map(|histogram| histogram.bins.clone())
+                        .unwrap_or_default(),
+                    censored.as_ref(),
+                ),
+                markers: censored
+                    .as_ref()
+                    .map_or_else(|| markers(distribution), |censored| censored.markers),
             });
             curves.push(ExceedanceSeries {
                 label: run.scenario.name.clone(),
-                points: run
-                    .histograms
-                    .get(index)
-                    .map(|histogram| exceedance_points(&histogram.fine))
+                points: histogram
+                    .map(|histogram| {
+                        exceedance_points(
+                            &histogram.fine,
+                            censored.as_ref().map_or(0.0, |censored| censored.never),
+                            censored.as_ref().map(|censored| censored.horizon),
+                        )
+                    })
                     .unwrap_or_default(),
             });
+        }
+        if let Some(bars) = yes_no {
+            if bars.len() >= 2 {
+                probabilities.push(BarRow {
+                    label: label.clone(),
+                    bars,
+                });
+            }
+            continue;
         }
         if histograms.len() < 2 {
             continue;
         }
+        let never = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " At the horizon: runs where it never happens ({}).",
+                notes.join(", ")
+            )
+        };
         files.push(ChartFile {
             chart: Chart::Distribution(DistributionChart {
-                x_label: format!("{outcome_name} ({unit})"),
+                x_label: format!("{label} ({unit})"),
                 counted: "runs".to_owned(),
                 series: histograms,
             }),
             frame: Frame {
-                title: format!("{outcome_name}: {title_names}"),
+                title: format!("{label}: {title_names}"),
                 caption: caption(
                     n_runs,
                     seed,
-                    "Common random numbers. Outlines: histograms; dashes: 5%, 50%, 95% quantiles.",
+                    &format!("Common random numbers. Outlines: histograms; dashes: 5%, 50%, 95% quantiles.{never}"),
                 ),
             },
             stem: file_stem(&["distribution", outcome_name]),
         });
         files.push(ChartFile {
             chart: Chart::Exceedance(ExceedanceChart {
-                x_label: format!("{outcome_name} ({unit})"),
+                x_label: format!("{label} ({unit})"),
                 series: curves,
             }),
             frame: Frame {
-                title: format!("{outcome_name}: how likely to exceed x? {title_names}"),
+                title: format!("{label}: how likely to be at least x? {title_names}"),
                 caption: caption(
                     n_runs,
                     seed,
-                    "Common random numbers. Share of runs whose value is above x.",
+                    &format!(
+                        "Common random numbers. Share of runs whose value is at least x.{never}"
+                    ),
                 ),
             },
             stem: file_stem(&["exceedance", outcome_name]),
+        });
+    }
+    if !probabilities.is_empty() {
+        files.push(ChartFile {
+            chart: Chart::Bars(BarChart {
+                x_label: "share of runs (%)".to_owned(),
+                measures: scenario_names,
+                rows: probabilities,
+            }),
+            frame: Frame {
+                title: format!("Yes/no outcomes: {title_names}"),
+                caption: caption(
+                    n_runs,
+                    seed,
+                    "Common random numbers. Bars: share of runs with yes; black lines: 95% interval (Wilson); no bar: not in that scenario.",
+                ),
+            },
+            stem: "probabilities".to_owned(),
         });
     }
     if !differences.is_empty() {
@@ -513,4 +762,44 @@ pub fn comparison_charts(
         });
     }
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bin(low: f64, share: f64) -> Bin {
+        Bin {
+            low,
+            high: low + 1.0,
+            share,
+        }
+    }
+
+    #[test]
+    fn an_exceedance_curve_ends_at_the_share_that_never_happens() {
+        // 30% of runs cross in month 0, 20% in month 1; 50% never do within 12 months.
+        let fine = [bin(-0.5, 0.3), bin(0.5, 0.2)];
+        let points = exceedance_points(&fine, 0.5, Some(12.0));
+        assert_eq!(points.first(), Some(&(-0.5, 1.0)));
+        assert_eq!(points.last(), Some(&(12.0, 0.5)));
+        assert!(points.windows(2).all(|pair| pair[1].1 <= pair[0].1));
+        // Without censoring the curve ends at 0, as before.
+        let points = exceedance_points(&[bin(0.0, 0.4), bin(1.0, 0.6)], 0.0, None);
+        assert_eq!(points.last().map(|point| point.1), Some(0.0));
+    }
+
+    #[test]
+    fn the_never_bar_sits_after_the_last_month() {
+        let censored = Censoring {
+            never: 0.25,
+            horizon: 12.0,
+            markers: [None; 3],
+        };
+        let bins = bins_with_never(&[bin(-0.5, 0.5), bin(0.5, 0.25)], Some(&censored));
+        assert_eq!(bins.len(), 3);
+        assert_eq!((bins[2].low, bins[2].share), (11.5, 0.25));
+        let total: f64 = bins.iter().map(|bin| bin.share).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+    }
 }

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod figures;
 pub mod files;
 pub mod manifest;
+pub mod numbers;
 pub mod outcomes;
 pub mod part;
 pub mod report;

@@ -4,18 +4,23 @@
 use std::fmt::Write as _;
 
 use crate::engine::Aggregate;
-use crate::output::figures::outcome_unit;
+use crate::output::figures::{event_label, outcome_label, outcome_unit_for};
+use crate::output::numbers;
+use crate::output::summary::{OutcomeSummary, outcome_summary};
 use crate::scenario::Scenario;
 use crate::scenario::raw::{Num, RawDistribution, RawEffect, RawTrigger};
+use crate::stats::{EventCounts, wilson_interval};
 
-/// A chart to embed: its title and its SVG text.
+/// A chart to embed: its title, its file stem (which says what kind of chart it is) and its
+/// SVG text.
 pub struct Figure {
     pub title: String,
+    pub stem: String,
     pub svg: String,
 }
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;color:#222;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.45}\
-h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\
+h1{font-size:1.7em;margin-bottom:.2em}.question{font-size:1.15em}ul.findings li{margin:.35em 0}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\
 .meta{color:#555;font-size:.9em}table{border-collapse:collapse;margin:1em 0;font-size:.92em}\
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 th{background:#f3f3f3}figure{margin:1.5em 0;page-break-inside:avoid}figure svg{width:100%;height:auto;border:1px solid #eee}\
@@ -35,21 +40,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     escaped
-}
-
-fn number(value: Option<f64>) -> String {
-    match value {
-        Some(value) if value.is_finite() => {
-            if value.abs() >= 1000.0 || value == value.round() {
-                format!("{value:.0}")
-            } else if value.abs() >= 10.0 {
-                format!("{value:.1}")
-            } else {
-                format!("{value:.3}")
-            }
-        }
-        _ => "&ndash;".to_owned(),
-    }
 }
 
 fn num(value: &Num) -> String {
@@ -286,30 +276,106 @@ pub fn assumptions(scenario: &Scenario, aggregate: Option<&Aggregate>) -> String
     html
 }
 
-/// The outcome table of one run.
+/// The outcome tables of one run: quantities, yes/no outcomes, months something first happens.
 pub fn outcome_table(scenario: &Scenario, aggregate: &Aggregate) -> String {
-    let mut html = String::from(
-        "<table><tr><th>outcome</th><th>unit</th><th>mean</th><th>5%</th><th>median</th><th>95%</th><th>runs with a value</th></tr>",
-    );
+    let mut numbers_html = String::new();
+    let mut yes_no_html = String::new();
+    let mut months_html = String::new();
     for (outcome, distribution) in scenario.outcomes.iter().zip(&aggregate.outcomes) {
-        let summary = distribution.summary();
+        let summary = outcome_summary(
+            outcome.kind.scale(),
+            distribution,
+            aggregate.runs,
+            scenario.horizon_months,
+        );
+        let name = match &outcome.label {
+            Some(label) => format!(
+                "{}<br><span class=\"meta\">{}</span>",
+                escape(label),
+                escape(&outcome.name)
+            ),
+            None => escape(&outcome.name),
+        };
+        if let Some(within) = &summary.within_horizon {
+            let probability = within.probability.map_or("&ndash;".to_owned(), |p| {
+                let error = numbers::share_error(p.estimate, within.runs);
+                format!(
+                    "{} ({})",
+                    numbers::percent(p.estimate, error),
+                    numbers::percent_interval(p.ci_low, p.ci_high, error)
+                )
+            });
+            let month = |value: Option<f64>| {
+                value.map_or("not reached".to_owned(), |month| format!("{month:.0}"))
+            };
+            let _ = write!(
+                months_html,
+                "<tr><td>{name}</td><td class=\"n\">{probability}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                month(within.p05),
+                month(within.p50),
+                month(within.p95),
+                within
+                    .restricted_mean
+                    .map_or("&ndash;".to_owned(), |mean| numbers::estimate(
+                        mean,
+                        within.restricted_mean_mcse.unwrap_or(0.0)
+                    )),
+                within.runs
+            );
+        } else if let Some(p) = summary.probability {
+            let error = numbers::share_error(p.estimate, summary.n);
+            let _ = write!(
+                yes_no_html,
+                "<tr><td>{name}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                numbers::percent(p.estimate, error),
+                numbers::percent_interval(p.ci_low, p.ci_high, error),
+                summary.n
+            );
+        } else {
+            let error = summary.mcse.unwrap_or(0.0);
+            let (low, high) = match (summary.p05, summary.p95) {
+                (Some(low), Some(high)) => numbers::interval(low, high, error),
+                _ => ("&ndash;".to_owned(), "&ndash;".to_owned()),
+            };
+            let median = summary.p50.map_or("&ndash;".to_owned(), |median| {
+                numbers::estimate(median, error)
+            });
+            let _ = write!(
+                numbers_html,
+                "<tr><td>{name}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{low}</td><td class=\"n\">{median}</td><td class=\"n\">{high}</td><td class=\"n\">{}</td></tr>",
+                escape(&outcome_unit_for(scenario, outcome)),
+                summary
+                    .mean
+                    .map_or("&ndash;".to_owned(), |mean| numbers::estimate(mean, error)),
+                summary.n
+            );
+        }
+    }
+    let mut html = String::new();
+    if !numbers_html.is_empty() {
         let _ = write!(
             html,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(&outcome.name),
-            escape(&outcome_unit(scenario, &outcome.kind)),
-            number(summary.mean),
-            number(summary.quantiles[0]),
-            number(summary.quantiles[2]),
-            number(summary.quantiles[4]),
-            summary.n
+            "<table><tr><th>outcome</th><th>unit</th><th>mean</th><th>5%</th><th>median</th><th>95%</th><th>runs</th></tr>{numbers_html}</table>"
         );
     }
-    html.push_str("</table>");
+    if !yes_no_html.is_empty() {
+        let _ = write!(
+            html,
+            "<table><tr><th>yes/no outcome</th><th>probability</th><th>95% interval</th><th>runs</th></tr>{yes_no_html}</table>"
+        );
+    }
+    if !months_html.is_empty() {
+        let _ = write!(
+            html,
+            "<table><tr><th>month it first happens</th><th>within {} months (95% interval)</th><th>5%</th><th>median</th><th>95%</th><th>restricted mean month</th><th>runs</th></tr>{months_html}</table><p class=\"meta\">Months count from the start month (0). Every run counts: a run where it does not happen within the horizon ranks after every month (Kaplan-Meier, all runs followed to the horizon), so a quantile among those runs is \"not reached\"; the restricted mean counts such a run as the horizon.</p>",
+            scenario.horizon_months
+        );
+    }
     html
 }
 
-/// Inline SVG figures, the XML prologue removed.
+/// Inline SVG figures, the XML prologue removed. Each chart draws its own title and caption,
+/// so the figure adds none; its id is the chart's file stem, for links.
 pub fn figures(figures: &[Figure]) -> String {
     let mut html = String::new();
     for figure in figures {
@@ -320,12 +386,95 @@ pub fn figures(figures: &[Figure]) -> String {
         };
         let _ = write!(
             html,
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            svg.trim(),
-            escape(&figure.title)
+            "<figure id=\"{}\" aria-label=\"{}\">{}</figure>",
+            escape(&figure.stem),
+            escape(&figure.title),
+            svg.trim()
         );
     }
     html
+}
+
+/// An identifier as words: `attacks_total` reads "attacks total".
+pub fn readable(identifier: &str) -> String {
+    identifier.replace('_', " ")
+}
+
+/// One outcome in plain words, with its interval, rounded to its Monte Carlo error.
+pub fn outcome_finding(
+    scenario: &Scenario,
+    name: &str,
+    unit: &str,
+    summary: &OutcomeSummary,
+) -> String {
+    let name = format!("<b>{}</b>", escape(name));
+    if let Some(within) = &summary.within_horizon {
+        let Some(p) = within.probability else {
+            return format!("{name}: no runs.");
+        };
+        let error = numbers::share_error(p.estimate, within.runs);
+        let when = match within.p50 {
+            Some(month) => format!(
+                "half of all runs reach it by month {month:.0} ({})",
+                scenario.start.plus(month.floor() as usize)
+            ),
+            None => "fewer than half of the runs reach it, so its median month is not reached"
+                .to_owned(),
+        };
+        return format!(
+            "{name}: happens within the {} months in {} of runs (95% interval {}); {when}.",
+            within.restricted_to,
+            numbers::percent(p.estimate, error),
+            numbers::percent_interval(p.ci_low, p.ci_high, error),
+        );
+    }
+    if let Some(p) = summary.probability {
+        let error = numbers::share_error(p.estimate, summary.n);
+        return format!(
+            "{name}: in {} of runs (95% interval {}).",
+            numbers::percent(p.estimate, error),
+            numbers::percent_interval(p.ci_low, p.ci_high, error),
+        );
+    }
+    match (summary.mean, summary.p05, summary.p95) {
+        (Some(mean), Some(low), Some(high)) => {
+            let error = summary.mcse.unwrap_or(0.0);
+            let (low, high) = numbers::interval(low, high, error);
+            format!(
+                "{name}: {} {} on average; 90% of runs between {low} and {high}.",
+                numbers::estimate(mean, error),
+                escape(unit)
+            )
+        }
+        _ => format!("{name}: no run has a value."),
+    }
+}
+
+/// One event in plain words: how likely, and when.
+pub fn event_finding(scenario: &Scenario, name: &str, counts: &EventCounts) -> String {
+    let p = counts.probability();
+    let error = numbers::share_error(p, counts.runs);
+    let (low, high) = wilson_interval(counts.fired(), counts.runs).unwrap_or((0.0, 1.0));
+    if let Some(month) = counts.certain_month() {
+        return format!(
+            "<b>{}</b> happens in every run, in month {month} ({}).",
+            escape(name),
+            scenario.start.plus(month)
+        );
+    }
+    let when = match counts.median_month_within_horizon() {
+        Some(month) => format!(
+            "half of all runs see it by month {month:.0} ({})",
+            scenario.start.plus(month.floor() as usize)
+        ),
+        None => "fewer than half of the runs see it within the horizon".to_owned(),
+    };
+    format!(
+        "<b>{}</b> happens in {} of runs (95% interval {}); {when}.",
+        escape(name),
+        numbers::percent(p, error),
+        numbers::percent_interval(low, high, error)
+    )
 }
 
 /// A whole page from a title, a line under it and a body.
@@ -337,7 +486,8 @@ pub fn page(title: &str, subtitle: &str, body: &str) -> String {
     )
 }
 
-/// The report of one run.
+/// The report of one run: the question and the findings first, with the key time series;
+/// then the tables, the other charts and the scenario's assumptions.
 pub fn run_report(
     scenario: &Scenario,
     seed: u64,
@@ -345,15 +495,57 @@ pub fn run_report(
     charts: &[Figure],
 ) -> String {
     let mut body = String::new();
-    body.push_str("<h2>Scenario</h2>");
-    body.push_str(&assumptions(scenario, Some(aggregate)));
+    let _ = write!(
+        body,
+        "<p class=\"question\">{}</p><h2>Findings</h2><ul class=\"findings\">",
+        escape(&scenario.description)
+    );
+    for (outcome, distribution) in scenario.outcomes.iter().zip(&aggregate.outcomes) {
+        let summary = outcome_summary(
+            outcome.kind.scale(),
+            distribution,
+            aggregate.runs,
+            scenario.horizon_months,
+        );
+        let _ = write!(
+            body,
+            "<li>{}</li>",
+            outcome_finding(
+                scenario,
+                &outcome_label(outcome),
+                &outcome_unit_for(scenario, outcome),
+                &summary
+            )
+        );
+    }
+    for (event, counts) in scenario.events.iter().zip(&aggregate.events) {
+        let _ = write!(
+            body,
+            "<li>{}</li>",
+            event_finding(scenario, &event_label(event), counts)
+        );
+    }
+    let _ = write!(
+        body,
+        "</ul><p class=\"meta\">Over {} runs. Figures are rounded to what their Monte Carlo error supports; intervals of outcomes hold 90% of runs, intervals of probabilities are 95% confidence intervals.</p>",
+        aggregate.runs
+    );
+    // The key time series: the first series the scenario records (its first state's attacks).
+    let key_charts = usize::from(
+        charts
+            .first()
+            .is_some_and(|figure| figure.stem.starts_with("fan_")),
+    );
+    let (key, rest) = charts.split_at(key_charts);
+    body.push_str(&figures(key));
     body.push_str("<h2>Outcomes</h2>");
     body.push_str(&outcome_table(scenario, aggregate));
-    body.push_str("<p class=\"meta\">5%, median and 95%: quantiles over the runs. Missing values (a threshold never crossed) are left out; the last column counts the runs that have one.</p>");
-    if !charts.is_empty() {
+    if !rest.is_empty() {
         body.push_str("<h2>Charts</h2>");
-        body.push_str(&figures(charts));
+        body.push_str(&figures(rest));
     }
+    body.push_str("<h2>The scenario</h2>");
+    body.push_str(&assumptions(scenario, Some(aggregate)));
     page(
         &format!("secsim: {}", scenario.name),
         &format!(

@@ -31,15 +31,17 @@ pub fn write_charts(files: &[ChartFile], folder: &Path) -> Result<Vec<Figure>, O
                 .map_err(OutputError::io(&svg_path, "cannot read back"))?;
             Ok(Figure {
                 title: file.frame.title.clone(),
+                stem: file.stem.clone(),
                 svg,
             })
         })
         .collect()
 }
 
-/// Report order: what a reader asks first (outcomes, events), then the time series.
+/// Report order: the time series first (the first is the report's key chart), then the
+/// outcomes and events.
 fn report_order(files: &mut [ChartFile]) {
-    files.sort_by_key(|file| if file.stem.starts_with("fan_") { 1 } else { 0 });
+    files.sort_by_key(|file| if file.stem.starts_with("fan_") { 0 } else { 1 });
 }
 
 /// Writes every file of a results folder but `outcomes.csv` (already in `staged`) and

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::engine::{Aggregate, PrecisionTarget, StopReason};
-use crate::scenario::Scenario;
-use crate::stats::{QUANTILE_RELATIVE_ACCURACY, Summary};
+use crate::scenario::{OutcomeScale, Scenario};
+use crate::stats::{
+    Distribution, QUANTILE_RELATIVE_ACCURACY, Summary, TimeToEvent, wilson_interval,
+};
 
 /// Keys of the quantiles in [`crate::stats::QUANTILES`] order.
 pub const QUANTILE_KEYS: [&str; 5] = ["p05", "p25", "p50", "p75", "p95"];
@@ -55,6 +57,92 @@ pub struct OutcomeSummary {
     pub p95: Option<f64>,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// For a yes/no outcome: the share of runs with "yes" and its 95% interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<ProbabilitySummary>,
+    /// For the month something first happens: the fields above are over the runs where it
+    /// happened (`n` of them); this is over every run, censored at the horizon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_horizon: Option<WithinHorizonSummary>,
+}
+
+/// A share of runs with its 95% Wilson interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProbabilitySummary {
+    pub estimate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+impl ProbabilitySummary {
+    fn of(successes: u64, trials: u64) -> Option<Self> {
+        let (ci_low, ci_high) = wilson_interval(successes, trials)?;
+        Some(ProbabilitySummary {
+            estimate: successes as f64 / trials as f64,
+            ci_low,
+            ci_high,
+        })
+    }
+}
+
+/// A month-of-first-happening outcome over every run (see [`TimeToEvent`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WithinHorizonSummary {
+    pub runs: u64,
+    /// That it happens at all within the horizon.
+    pub probability: Option<ProbabilitySummary>,
+    /// Kaplan-Meier quantiles in months; null where not reached (it happens in too few runs).
+    pub p05: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p95: Option<f64>,
+    /// Mean of min(month, restricted_to) over every run, and its Monte Carlo standard error.
+    pub restricted_mean: Option<f64>,
+    pub restricted_mean_mcse: Option<f64>,
+    /// The horizon in months, which a run where it never happens counts as.
+    pub restricted_to: usize,
+}
+
+impl From<&TimeToEvent> for WithinHorizonSummary {
+    fn from(time: &TimeToEvent) -> Self {
+        let [p05, p25, p50, p75, p95] = time.quantiles;
+        let present = time.runs > 0;
+        WithinHorizonSummary {
+            runs: time.runs,
+            probability: ProbabilitySummary::of(time.happened, time.runs),
+            p05,
+            p25,
+            p50,
+            p75,
+            p95,
+            restricted_mean: present.then_some(time.restricted_mean),
+            restricted_mean_mcse: present.then_some(time.restricted_mean_mcse),
+            restricted_to: time.horizon,
+        }
+    }
+}
+
+/// An outcome's summary as `summary.json` gives it, with what its scale adds.
+pub fn outcome_summary(
+    scale: OutcomeScale,
+    distribution: &Distribution,
+    runs: u64,
+    horizon: usize,
+) -> OutcomeSummary {
+    let mut summary = OutcomeSummary::from(&distribution.summary());
+    match scale {
+        OutcomeScale::Number => {}
+        OutcomeScale::YesNo => {
+            let yes = (distribution.moments.mean * distribution.moments.count as f64).round();
+            summary.probability = ProbabilitySummary::of(yes as u64, distribution.moments.count);
+        }
+        OutcomeScale::Month => {
+            let time = TimeToEvent::new(distribution, runs, horizon);
+            summary.within_horizon = Some(WithinHorizonSummary::from(&time));
+        }
+    }
+    summary
 }
 
 impl From<&Summary> for OutcomeSummary {
@@ -73,6 +161,8 @@ impl From<&Summary> for OutcomeSummary {
             p95,
             min: finite(summary.min),
             max: finite(summary.max),
+            probability: None,
+            within_horizon: None,
         }
     }
 }
@@ -84,6 +174,15 @@ pub struct EventSummary {
     pub probability: f64,
     /// Median month over the replications where it fired; None if it never did.
     pub median_month: Option<f64>,
+    /// 95% Wilson interval of `probability`.
+    #[serde(default)]
+    pub probability_ci_low: f64,
+    #[serde(default)]
+    pub probability_ci_high: f64,
+    /// Kaplan-Meier median month over every replication, those where it never fired censored
+    /// at the horizon; None ("not reached") when it fired in fewer than half of them.
+    #[serde(default)]
+    pub median_month_within_horizon: Option<f64>,
 }
 
 /// Why a `--precision` run stopped.
@@ -190,7 +289,12 @@ pub fn summary_file(
             .map(|(outcome, distribution)| {
                 (
                     outcome.name.clone(),
-                    OutcomeSummary::from(&distribution.summary()),
+                    outcome_summary(
+                        outcome.kind.scale(),
+                        distribution,
+                        aggregate.runs,
+                        scenario.horizon_months,
+                    ),
                 )
             })
             .collect(),
@@ -199,13 +303,17 @@ pub fn summary_file(
             .iter()
             .zip(&aggregate.events)
             .map(|(event, counts)| {
-                (
-                    event.name.clone(),
+                (event.name.clone(), {
+                    let (low, high) =
+                        wilson_interval(counts.fired(), counts.runs).unwrap_or((0.0, 1.0));
                     EventSummary {
                         probability: counts.probability(),
                         median_month: counts.median_month().filter(|month| month.is_finite()),
-                    },
-                )
+                        probability_ci_low: low,
+                        probability_ci_high: high,
+                        median_month_within_horizon: counts.median_month_within_horizon(),
+                    }
+                })
             })
             .collect(),
         stopping: stopping.map(|stopping| stopping.summary(aggregate)),

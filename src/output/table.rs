@@ -4,14 +4,41 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::engine::Aggregate;
-use crate::scenario::Scenario;
+use crate::output::numbers;
+use crate::output::summary::{OutcomeSummary, outcome_summary};
+use crate::scenario::{OutcomeScale, Scenario};
+use crate::stats::wilson_interval;
 
-fn compact(value: Option<f64>) -> String {
-    match value {
-        None => "-".to_owned(),
-        Some(value) if value.abs() >= 1000.0 => format!("{value:.0}"),
-        Some(value) if value.abs() >= 10.0 => format!("{value:.1}"),
-        Some(value) => format!("{value:.3}"),
+/// A blank line, then a header and rows, the first column left-aligned to `name_width` and the
+/// others right-aligned to the widest of their cells.
+fn aligned<const N: usize>(
+    text: &mut String,
+    name_width: usize,
+    header: [&str; N],
+    rows: &[[String; N]],
+) {
+    let mut widths = header.map(|cell| cell.chars().count());
+    widths[0] = widths[0].max(name_width);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    text.push('\n');
+    let mut line = |cells: &[&str]| {
+        let mut out = String::new();
+        for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if index == 0 {
+                let _ = write!(out, "{cell:<width$}");
+            } else {
+                let _ = write!(out, "  {cell:>width$}");
+            }
+        }
+        let _ = writeln!(text, "{}", out.trim_end());
+    };
+    line(&header);
+    for row in rows {
+        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }
 
@@ -31,6 +58,84 @@ pub fn render(
         "{}: {} runs, seed {seed}",
         scenario.name, aggregate.runs
     );
+    let summaries: Vec<OutcomeSummary> = scenario
+        .outcomes
+        .iter()
+        .zip(&aggregate.outcomes)
+        .map(|(outcome, distribution)| {
+            outcome_summary(
+                outcome.kind.scale(),
+                distribution,
+                aggregate.runs,
+                scenario.horizon_months,
+            )
+        })
+        .collect();
+    let of_scale = |scale: OutcomeScale| {
+        scenario
+            .outcomes
+            .iter()
+            .zip(&summaries)
+            .filter(move |(outcome, _)| outcome.kind.scale() == scale)
+    };
+    let numbers: Vec<[String; 4]> = of_scale(OutcomeScale::Number)
+        .map(|(outcome, summary)| {
+            let error = summary.mcse.unwrap_or(0.0);
+            let (low, high) = match (summary.p05, summary.p95) {
+                (Some(low), Some(high)) => numbers::interval(low, high, error),
+                _ => ("-".to_owned(), "-".to_owned()),
+            };
+            [
+                outcome.name.clone(),
+                summary
+                    .mean
+                    .map_or("-".to_owned(), |mean| numbers::estimate(mean, error)),
+                format!("[{low}, {high}]"),
+                summary.n.to_string(),
+            ]
+        })
+        .collect();
+    let yes_no: Vec<[String; 4]> = of_scale(OutcomeScale::YesNo)
+        .map(|(outcome, summary)| match summary.probability {
+            Some(p) => {
+                let error = numbers::share_error(p.estimate, summary.n);
+                [
+                    outcome.name.clone(),
+                    numbers::percent(p.estimate, error),
+                    numbers::percent_interval(p.ci_low, p.ci_high, error),
+                    summary.n.to_string(),
+                ]
+            }
+            None => [outcome.name.clone(), "-".into(), "-".into(), "0".into()],
+        })
+        .collect();
+    let months: Vec<[String; 5]> = of_scale(OutcomeScale::Month)
+        .filter_map(|(outcome, summary)| {
+            let within = summary.within_horizon.as_ref()?;
+            let p = within.probability?;
+            let error = numbers::share_error(p.estimate, within.runs);
+            let month = |value: Option<f64>| {
+                value.map_or("not reached".to_owned(), |month| format!("{month:.0}"))
+            };
+            let median = within.p50.map_or("not reached".to_owned(), |month| {
+                format!(
+                    "{month:.0} ({})",
+                    scenario.start.plus(month.floor() as usize)
+                )
+            });
+            Some([
+                outcome.name.clone(),
+                format!(
+                    "{} ({})",
+                    numbers::percent(p.estimate, error),
+                    numbers::percent_interval(p.ci_low, p.ci_high, error)
+                ),
+                median,
+                format!("[{}, {}]", month(within.p05), month(within.p95)),
+                within.runs.to_string(),
+            ])
+        })
+        .collect();
     let name_width = scenario
         .outcomes
         .iter()
@@ -41,50 +146,81 @@ pub fn render(
                 .iter()
                 .map(|event| event.name.chars().count()),
         )
-        .chain([7])
+        .chain([22])
         .max()
-        .unwrap_or(7);
-    if !scenario.outcomes.is_empty() {
+        .unwrap_or(22);
+    if !numbers.is_empty() {
+        aligned(
+            &mut text,
+            name_width,
+            ["outcome", "mean", "90% interval (p05, p95)", "runs"],
+            &numbers,
+        );
+    }
+    if !yes_no.is_empty() {
+        aligned(
+            &mut text,
+            name_width,
+            ["yes/no outcome", "probability", "95% interval", "runs"],
+            &yes_no,
+        );
+    }
+    if !months.is_empty() {
+        aligned(
+            &mut text,
+            name_width,
+            [
+                "month it first happens",
+                &format!("within {} months (95% interval)", scenario.horizon_months),
+                "median month (KM)",
+                "90% interval",
+                "runs",
+            ],
+            &months,
+        );
         let _ = writeln!(
             text,
-            "\n{:<name_width$}  {:>12}  {:>25}  {:>8}",
-            "outcome", "mean", "90% interval (p05, p95)", "n"
+            "(runs where it does not happen count as later than the horizon: \"not reached\" is a quantile among them)"
         );
-        for (outcome, distribution) in scenario.outcomes.iter().zip(&aggregate.outcomes) {
-            let summary = distribution.summary();
-            let interval = format!(
-                "[{}, {}]",
-                compact(summary.quantiles[0]),
-                compact(summary.quantiles[4])
-            );
-            let _ = writeln!(
-                text,
-                "{:<name_width$}  {:>12}  {:>25}  {:>8}",
-                outcome.name,
-                compact(summary.mean),
-                interval,
-                summary.n
-            );
-        }
     }
     if !scenario.events.is_empty() {
-        let _ = writeln!(
-            text,
-            "\n{:<name_width$}  {:>12}  {:>25}",
-            "event", "probability", "median month (date)"
+        let rows: Vec<[String; 5]> = scenario
+            .events
+            .iter()
+            .zip(&aggregate.events)
+            .map(|(event, counts)| {
+                let p = counts.probability();
+                let error = numbers::share_error(p, counts.runs);
+                let (low, high) =
+                    wilson_interval(counts.fired(), counts.runs).unwrap_or((0.0, 1.0));
+                let month = |month: Option<f64>| {
+                    month.map_or("not reached".to_owned(), |month| {
+                        format!("{month} ({})", scenario.start.plus(month.floor() as usize))
+                    })
+                };
+                [
+                    event.name.clone(),
+                    numbers::percent(p, error),
+                    numbers::percent_interval(low, high, error),
+                    month(counts.median_month_within_horizon()),
+                    counts
+                        .median_month()
+                        .map_or("-".to_owned(), |month| month.to_string()),
+                ]
+            })
+            .collect();
+        aligned(
+            &mut text,
+            name_width,
+            [
+                "event",
+                "probability",
+                "95% interval",
+                "median month (KM)",
+                "median month when it happens",
+            ],
+            &rows,
         );
-        for (event, counts) in scenario.events.iter().zip(&aggregate.events) {
-            let median = counts.median_month().map_or("-".to_owned(), |month| {
-                format!("{month} ({})", scenario.start.plus(month.floor() as usize))
-            });
-            let _ = writeln!(
-                text,
-                "{:<name_width$}  {:>12.3}  {:>25}",
-                event.name,
-                counts.probability(),
-                median
-            );
-        }
     }
     let seconds = elapsed.as_secs_f64();
     let computed = aggregate.runs.saturating_sub(resumed);
@@ -109,8 +245,9 @@ pub fn render(
     text
 }
 
-/// The comparison table: per outcome and scenario, mean and 90% interval, and against the first
-/// scenario the paired mean difference with its 95% interval and P(higher in the same run).
+/// The comparison table, one block per kind of outcome: per outcome and scenario its figures,
+/// and against the first scenario the paired difference with its 95% interval (for the month
+/// something first happens: in the probability that it happens, and in the restricted mean).
 pub fn render_comparison(
     rows: &[crate::output::compare::ComparisonRow],
     runs: u64,
@@ -119,52 +256,142 @@ pub fn render_comparison(
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{runs} runs per scenario, seed {seed}, common random numbers\n"
+        "{runs} runs per scenario, seed {seed}, common random numbers; differences are against the first scenario in the same runs"
     );
-    let outcome_width = rows
+    let name_width = rows
         .iter()
         .map(|row| row.outcome.chars().count())
-        .chain([7])
+        .chain([22])
         .max()
-        .unwrap_or(7);
-    let scenario_width = rows
-        .iter()
-        .map(|row| row.scenario.chars().count())
-        .chain([8])
-        .max()
-        .unwrap_or(8);
-    let _ = writeln!(
-        text,
-        "{:<outcome_width$}  {:<scenario_width$}  {:>10}  {:>20}  {:>30}  {:>8}",
-        "outcome", "scenario", "mean", "90% interval", "difference (95% CI)", "P(>)"
-    );
-    for row in rows {
-        let interval = format!("[{}, {}]", compact(row.p05), compact(row.p95));
-        let paired = row.paired;
-        let difference = match (
-            paired.and_then(|pair| pair.mean()),
-            paired.and_then(|pair| pair.confidence_interval()),
-        ) {
-            (Some(mean), Some((low, high))) => format!(
-                "{} ({}, {})",
-                compact(Some(mean)),
-                compact(Some(low)),
-                compact(Some(high))
-            ),
-            _ => "-".to_owned(),
-        };
-        let greater = paired
-            .and_then(|pair| pair.probability_greater())
-            .map_or("-".to_owned(), |p| format!("{p:.3}"));
+        .unwrap_or(22);
+    // A scenario without the outcome has no row to show.
+    let of_scale = |scale: OutcomeScale| {
+        rows.iter()
+            .filter(move |row| row.scale == scale && (row.n > 0 || row.mean.is_some()))
+    };
+    let dash = || "-".to_owned();
+    let numbers: Vec<[String; 7]> = of_scale(OutcomeScale::Number)
+        .map(|row| {
+            let error = row.mcse.unwrap_or(0.0);
+            let interval = match (row.p05, row.p95) {
+                (Some(low), Some(high)) => {
+                    let (low, high) = numbers::interval(low, high, error);
+                    format!("[{low}, {high}]")
+                }
+                _ => dash(),
+            };
+            let value = row.paired.map(|pair| pair.value);
+            [
+                row.outcome.clone(),
+                row.scenario.clone(),
+                row.mean
+                    .map_or_else(dash, |mean| numbers::estimate(mean, error)),
+                interval,
+                value
+                    .and_then(|pair| numbers::difference(&pair, false))
+                    .unwrap_or_else(dash),
+                value
+                    .and_then(|pair| pair.probability_greater())
+                    .map_or_else(dash, |p| format!("{p:.3}")),
+                row.n.to_string(),
+            ]
+        })
+        .collect();
+    if !numbers.is_empty() {
+        aligned(
+            &mut text,
+            name_width,
+            [
+                "outcome",
+                "scenario",
+                "mean",
+                "90% interval",
+                "difference (95% CI)",
+                "P(higher)",
+                "runs",
+            ],
+            &numbers,
+        );
+    }
+    let probability = |row: &crate::output::compare::ComparisonRow| {
+        row.probability.map_or_else(dash, |p| {
+            let error = numbers::share_error(p.estimate, row.n);
+            format!(
+                "{} ({})",
+                numbers::percent(p.estimate, error),
+                numbers::percent_interval(p.ci_low, p.ci_high, error)
+            )
+        })
+    };
+    let probability_difference = |row: &crate::output::compare::ComparisonRow| {
+        row.paired
+            .and_then(|pair| pair.probability(row.scale))
+            .and_then(|pair| numbers::difference(&pair, true))
+            .unwrap_or_else(dash)
+    };
+    let yes_no: Vec<[String; 5]> = of_scale(OutcomeScale::YesNo)
+        .map(|row| {
+            [
+                row.outcome.clone(),
+                row.scenario.clone(),
+                probability(row),
+                probability_difference(row),
+                row.n.to_string(),
+            ]
+        })
+        .collect();
+    if !yes_no.is_empty() {
+        aligned(
+            &mut text,
+            name_width,
+            [
+                "yes/no outcome",
+                "scenario",
+                "probability (95% interval)",
+                "difference (95% CI)",
+                "runs",
+            ],
+            &yes_no,
+        );
+    }
+    let months: Vec<[String; 7]> = of_scale(OutcomeScale::Month)
+        .map(|row| {
+            let error = row.mcse.unwrap_or(0.0);
+            [
+                row.outcome.clone(),
+                row.scenario.clone(),
+                probability(row),
+                probability_difference(row),
+                row.p50
+                    .map_or_else(|| "not reached".to_owned(), |month| format!("{month:.0}")),
+                row.mean.map_or_else(dash, |mean| {
+                    let limit = row.restricted_to.unwrap_or_default();
+                    format!("{} of {limit}", numbers::estimate(mean, error))
+                }),
+                row.paired
+                    .and_then(|pair| numbers::difference(&pair.value, false))
+                    .unwrap_or_else(dash),
+            ]
+        })
+        .collect();
+    if !months.is_empty() {
+        aligned(
+            &mut text,
+            name_width,
+            [
+                "month it first happens",
+                "scenario",
+                "happens within the horizon (95%)",
+                "difference (95% CI)",
+                "median month (KM)",
+                "restricted mean month",
+                "difference (95% CI)",
+            ],
+            &months,
+        );
         let _ = writeln!(
             text,
-            "{:<outcome_width$}  {:<scenario_width$}  {:>10}  {:>20}  {:>30}  {:>8}",
-            row.outcome,
-            row.scenario,
-            compact(row.mean),
-            interval,
-            difference,
-            greater
+            "(every run counts: one where it does not happen counts as the horizon in the restricted mean, and as later than any month in the median)"
         );
     }
     text

@@ -435,6 +435,8 @@ pub struct Scenario {
     pub outcomes: Vec<Outcome>,
     /// Per-actor monthly series the model records, in output order.
     pub series: Vec<Series>,
+    /// Names and units for readers the scenario gives metrics.
+    pub metric_labels: Vec<MetricLabel>,
     /// The checks validation made across several numeric fields, in the order it made them.
     pub cross_checks: Vec<CrossCheck>,
     /// What validation accepts but a reader should know: the meaning of a state's rates that
@@ -592,6 +594,8 @@ pub struct Series {
 #[derive(Debug, Clone)]
 pub struct Event {
     pub name: String,
+    /// For readers, where the scenario gives one.
+    pub label: Option<String>,
     pub trigger: Trigger,
     pub effects: Vec<Effect>,
     pub stream_key: u64,
@@ -749,11 +753,51 @@ pub enum OutcomeKind {
     },
 }
 
+/// What an outcome's values mean, which decides how it is summarised and drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeScale {
+    /// A quantity: mean and quantiles over every run.
+    Number,
+    /// 0 or 1 in every run: a probability.
+    YesNo,
+    /// The month something first happens, missing in runs where it never does within the
+    /// horizon: censored at the horizon.
+    Month,
+}
+
+impl OutcomeKind {
+    /// How the outcome's values are summarised.
+    pub fn scale(&self) -> OutcomeScale {
+        match self {
+            OutcomeKind::FirstMonth { .. } | OutcomeKind::EventMonth { .. } => OutcomeScale::Month,
+            OutcomeKind::Any { .. } | OutcomeKind::All { .. } | OutcomeKind::EventFired { .. } => {
+                OutcomeScale::YesNo
+            }
+            OutcomeKind::Sum { .. }
+            | OutcomeKind::Mean { .. }
+            | OutcomeKind::Max { .. }
+            | OutcomeKind::Min { .. }
+            | OutcomeKind::Final { .. } => OutcomeScale::Number,
+        }
+    }
+}
+
 /// A named scalar outcome.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub name: String,
     pub kind: OutcomeKind,
+    /// For readers: a label and a unit, where the scenario gives them.
+    pub label: Option<String>,
+    pub unit: Option<String>,
+}
+
+/// A metric's name and unit for readers, where the scenario gives them.
+#[derive(Debug, Clone)]
+pub struct MetricLabel {
+    pub metric: Metric,
+    pub label: Option<String>,
+    pub unit: Option<String>,
 }
 
 impl Comparison {

@@ -248,6 +248,9 @@ pub struct RawScenario {
     pub uncertain: Vec<RawUncertain>,
     #[serde(default)]
     pub outcomes: Vec<RawOutcome>,
+    /// Names and units for readers of the metrics the scenario's charts show.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<RawMetricLabel>,
 }
 
 /// Global model coefficients; MODEL.md gives each one's equation and default.
@@ -521,6 +524,9 @@ pub struct RawPressure {
 #[serde(rename = "Event")]
 pub struct RawEvent {
     pub name: String,
+    /// How charts and reports name it; its identifier, made readable, when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     #[serde(default)]
     pub description: String,
     pub when: RawTrigger,
@@ -687,6 +693,12 @@ pub enum RawDistribution {
 pub enum RawOutcome {
     Sum {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         metric: Metric,
         actor: String,
         #[serde(default, deserialize_with = "whole::optional_month")]
@@ -696,6 +708,12 @@ pub enum RawOutcome {
     },
     Mean {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         metric: Metric,
         actor: String,
         #[serde(default, deserialize_with = "whole::optional_month")]
@@ -705,6 +723,12 @@ pub enum RawOutcome {
     },
     Max {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         metric: Metric,
         actor: String,
         #[serde(default, deserialize_with = "whole::optional_month")]
@@ -714,6 +738,12 @@ pub enum RawOutcome {
     },
     Min {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         metric: Metric,
         actor: String,
         #[serde(default, deserialize_with = "whole::optional_month")]
@@ -723,11 +753,23 @@ pub enum RawOutcome {
     },
     Final {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         metric: Metric,
         actor: String,
     },
     FirstMonth {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         metric: Metric,
         actor: String,
         op: Comparison,
@@ -735,6 +777,12 @@ pub enum RawOutcome {
     },
     Any {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         metric: Metric,
         actor: String,
         op: Comparison,
@@ -746,6 +794,12 @@ pub enum RawOutcome {
     },
     All {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         metric: Metric,
         actor: String,
         op: Comparison,
@@ -757,10 +811,22 @@ pub enum RawOutcome {
     },
     EventFired {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         event: String,
     },
     EventMonth {
         name: String,
+        /// How charts and reports name it; its identifier, made readable, when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        /// Its unit for readers; the unit the model gives it when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
         event: String,
     },
 }
@@ -781,4 +847,31 @@ impl RawOutcome {
             | RawOutcome::EventMonth { name, .. } => name,
         }
     }
+
+    /// The label and unit given for readers, if any.
+    pub fn reader_text(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            RawOutcome::Sum { label, unit, .. }
+            | RawOutcome::Mean { label, unit, .. }
+            | RawOutcome::Max { label, unit, .. }
+            | RawOutcome::Min { label, unit, .. }
+            | RawOutcome::Final { label, unit, .. }
+            | RawOutcome::FirstMonth { label, unit, .. }
+            | RawOutcome::Any { label, unit, .. }
+            | RawOutcome::All { label, unit, .. }
+            | RawOutcome::EventFired { label, unit, .. }
+            | RawOutcome::EventMonth { label, unit, .. } => (label.as_deref(), unit.as_deref()),
+        }
+    }
+}
+
+/// How charts and reports name a metric and its unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename = "MetricLabel", deny_unknown_fields)]
+pub struct RawMetricLabel {
+    pub metric: Metric,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }

@@ -3,13 +3,13 @@
 use std::collections::{HashMap, HashSet};
 
 use super::raw::{
-    self, Num, RawActor, RawDistribution, RawEffect, RawEvent, RawFlow, RawOutcome, RawPressure,
-    RawScenario, RawTrigger,
+    self, Num, RawActor, RawDistribution, RawEffect, RawEvent, RawFlow, RawMetricLabel, RawOutcome,
+    RawPressure, RawScenario, RawTrigger,
 };
 use super::{
     ActorRef, CrossCheck, CrossRule, Distribution, EVENT_TYPES, Effect, Event, EventTypeSlots,
-    Flow, Group, Metric, ModelSlots, Outcome, OutcomeKind, PressureLink, Problem, Scenario, Series,
-    Slot, Slots, Source, State, Trigger, Uncertain, YearMonth, stream_key,
+    Flow, Group, Metric, MetricLabel, ModelSlots, Outcome, OutcomeKind, PressureLink, Problem,
+    Scenario, Series, Slot, Slots, Source, State, Trigger, Uncertain, YearMonth, stream_key,
 };
 
 /// Longest horizon a scenario may ask for, in months (50 years).
@@ -228,6 +228,7 @@ impl Checker {
             .map(|(index, event)| (event.name.as_str(), index))
             .collect();
         let outcomes = self.outcomes(&raw.outcomes, &actors, &event_index, &series_of);
+        let metric_labels = self.metric_labels(&raw.metrics);
         let warnings = reference_warnings(&states, &flows, &self.slots, &uncertain);
 
         Scenario {
@@ -252,6 +253,7 @@ impl Checker {
             uncertain,
             outcomes,
             series,
+            metric_labels,
             cross_checks: std::mem::take(&mut self.cross_checks),
             warnings,
         }
@@ -1225,8 +1227,10 @@ impl Checker {
                     )
                 })
                 .collect();
+            let label = self.reader_text(&format!("{path}.label"), event.label.as_deref());
             resolved.push(Event {
                 name: event.name.clone(),
+                label,
                 trigger: trigger.unwrap_or(Trigger::At { month: Slot(0) }),
                 effects,
                 stream_key: stream_key(&format!("event:{}", event.name)),
@@ -1516,6 +1520,38 @@ impl Checker {
         }
     }
 
+    /// A label or unit for readers: plain text of at most [`MAX_NAME_CHARS`] characters.
+    fn reader_text(&mut self, path: &str, text: Option<&str>) -> Option<String> {
+        let text = text?;
+        match name_problem(text) {
+            Some(problem) => {
+                self.problem(path, problem.replacen("name", "text", 1));
+                None
+            }
+            None => Some(text.to_owned()),
+        }
+    }
+
+    fn metric_labels(&mut self, labels: &[RawMetricLabel]) -> Vec<MetricLabel> {
+        let mut resolved: Vec<MetricLabel> = Vec::new();
+        for (index, item) in labels.iter().enumerate() {
+            let path = format!("metrics[{index}]");
+            if resolved.iter().any(|other| other.metric == item.metric) {
+                self.problem(
+                    format!("{path}.metric"),
+                    format!("{} is labelled twice", item.metric.as_str()),
+                );
+                continue;
+            }
+            resolved.push(MetricLabel {
+                metric: item.metric,
+                label: self.reader_text(&format!("{path}.label"), item.label.as_deref()),
+                unit: self.reader_text(&format!("{path}.unit"), item.unit.as_deref()),
+            });
+        }
+        resolved
+    }
+
     fn outcomes(
         &mut self,
         outcomes: &[RawOutcome],
@@ -1687,9 +1723,12 @@ impl Checker {
                 }
             };
             if let Some(kind) = kind {
+                let (label, unit) = outcome.reader_text();
                 resolved.push(Outcome {
                     name: outcome.name().to_owned(),
                     kind,
+                    label: self.reader_text(&format!("{path}.label"), label),
+                    unit: self.reader_text(&format!("{path}.unit"), unit),
                 });
             }
         }

@@ -149,14 +149,31 @@ impl Distribution {
             return Some(self.moments.max);
         }
         let value = self.sketch.quantile(q)?;
-        // The sketch returns a bin's representative value, which may lie just outside the
-        // observed range; the exact extremes are known.
+        Some(self.exact_where_known(value))
+    }
+
+    /// The value of 0-based rank `rank` among the values sorted (with the accuracy of
+    /// [`Distribution::quantile`]), None when fewer values were added.
+    pub fn value_at_rank(&self, rank: u64) -> Option<f64> {
+        if rank == 0 && self.moments.count > 0 {
+            return Some(self.moments.min);
+        }
+        if rank + 1 == self.moments.count {
+            return Some(self.moments.max);
+        }
+        let value = self.sketch.value_at_rank(rank)?;
+        Some(self.exact_where_known(value))
+    }
+
+    /// The sketch returns a bin's representative value, which may lie just outside the
+    /// observed range; the exact extremes are known, and so is whether values are whole.
+    fn exact_where_known(&self, value: f64) -> f64 {
         let value = value.clamp(self.moments.min, self.moments.max);
-        Some(if self.whole_numbers {
+        if self.whole_numbers {
             value.round()
         } else {
             value
-        })
+        }
     }
 
     /// The summary every output reports.
@@ -186,6 +203,105 @@ pub struct Summary {
     pub quantiles: [Option<f64>; 5],
     pub min: Option<f64>,
     pub max: Option<f64>,
+}
+
+/// Two-sided 95% Wilson score interval of a share of `successes` out of `trials` (Wilson 1927;
+/// Brown, Cai & DasGupta 2001): unlike the normal interval it stays inside [0, 1] and does not
+/// shrink to a point at 0 or 1 successes. None without trials.
+pub fn wilson_interval(successes: u64, trials: u64) -> Option<(f64, f64)> {
+    if trials == 0 {
+        return None;
+    }
+    let n = trials as f64;
+    let p = successes as f64 / n;
+    let z2 = Z_95 * Z_95;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z_95 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    // At 0 or `trials` successes one end is exactly 0 or 1; rounding must not move it.
+    let low = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let high = if successes == trials {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    Some((low, high))
+}
+
+/// An outcome that is a month something first happens (a threshold crossed, an event fired),
+/// summarised over every run with the runs where it never happens censored at the horizon.
+///
+/// Every run is followed to the same horizon, so the Kaplan-Meier estimate of the share still
+/// waiting after month t is the share of runs in which it has not happened by t (no run is
+/// censored earlier), and its quantiles are order statistics over all runs with "never" ranked
+/// last: a quantile that falls among the never-happens runs is "not reached" (None).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeToEvent {
+    /// Runs followed to the horizon.
+    pub runs: u64,
+    /// Runs in which it happened within the horizon.
+    pub happened: u64,
+    /// The horizon in months: a run where it never happens counts as this month in the
+    /// restricted mean.
+    pub horizon: usize,
+    /// Kaplan-Meier quantiles at [`QUANTILES`] (months); None where not reached.
+    pub quantiles: [Option<f64>; 5],
+    /// Mean of min(month, horizon) over all runs (the restricted mean time, Royston & Parmar
+    /// 2013), with its Monte Carlo standard error.
+    pub restricted_mean: f64,
+    pub restricted_mean_mcse: f64,
+}
+
+impl TimeToEvent {
+    /// From the months of the runs where it happened and the number of runs.
+    pub fn new(months: &Distribution, runs: u64, horizon: usize) -> Self {
+        let happened = months.moments.count.min(runs);
+        let quantiles = QUANTILES.map(|q| {
+            if runs == 0 {
+                return None;
+            }
+            // The same rank rule as every other quantile: 0-based rank floor(q (n - 1)).
+            months.value_at_rank((q * (runs as f64 - 1.0)) as u64)
+        });
+        let mut capped = months.moments;
+        capped.merge(&Moments {
+            count: runs - happened,
+            mean: horizon as f64,
+            sum_squared_deviations: 0.0,
+            min: horizon as f64,
+            max: horizon as f64,
+        });
+        TimeToEvent {
+            runs,
+            happened,
+            horizon,
+            quantiles,
+            restricted_mean: capped.mean,
+            restricted_mean_mcse: capped.mcse(),
+        }
+    }
+
+    /// Share of runs in which it happens within the horizon.
+    pub fn probability(&self) -> f64 {
+        if self.runs == 0 {
+            0.0
+        } else {
+            self.happened as f64 / self.runs as f64
+        }
+    }
+
+    /// 95% Wilson interval of [`TimeToEvent::probability`].
+    pub fn probability_interval(&self) -> Option<(f64, f64)> {
+        wilson_interval(self.happened, self.runs)
+    }
+
+    /// Kaplan-Meier median month; None when it happens in fewer than half the runs.
+    pub fn median(&self) -> Option<f64> {
+        self.quantiles[2]
+    }
 }
 
 /// How often an event fired and when.
@@ -253,6 +369,23 @@ impl EventCounts {
             (self.fired_in_month.len() - 1) as f64
         };
         Some((month_at_rank((fired - 1) / 2) + month_at_rank(fired / 2)) / 2.0)
+    }
+
+    /// Kaplan-Meier median month over every run, the runs where it never fired censored at the
+    /// horizon (see [`TimeToEvent`]): None ("not reached") when it fired in fewer than half.
+    pub fn median_month_within_horizon(&self) -> Option<f64> {
+        if self.runs == 0 {
+            return None;
+        }
+        let rank = (0.5 * (self.runs as f64 - 1.0)) as u64;
+        let mut seen = 0;
+        for (month, &count) in self.fired_in_month.iter().enumerate() {
+            seen += count;
+            if seen > rank {
+                return Some(month as f64);
+            }
+        }
+        None
     }
 
     /// The month the event fired in every replication, when it did (a scheduled event): a
@@ -341,6 +474,74 @@ impl Paired {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_outcome_counts_every_run_with_the_rest_censored_at_the_horizon() {
+        // 3 of 10 runs cross, in months 1, 2 and 3; horizon 12.
+        let mut months = Distribution::default();
+        for month in [1.0, 2.0, 3.0] {
+            months.add(month);
+        }
+        let time = TimeToEvent::new(&months, 10, 12);
+        assert_eq!(time.happened, 3);
+        assert_eq!(time.probability(), 0.3);
+        // Ranks over all 10 runs: floor(0.05 * 9) = 0 -> month 1; floor(0.25 * 9) = 2 ->
+        // month 3; the median's rank 4 falls among the 7 runs that never cross.
+        assert_eq!(time.quantiles, [Some(1.0), Some(3.0), None, None, None]);
+        assert_eq!(time.median(), None);
+        let restricted: f64 = (1.0 + 2.0 + 3.0 + 7.0 * 12.0) / 10.0;
+        assert!((time.restricted_mean - restricted).abs() < 1e-12);
+        let values = [1.0, 2.0, 3.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0];
+        let variance = values
+            .iter()
+            .map(|value| (value - restricted).powi(2))
+            .sum::<f64>()
+            / 9.0;
+        assert!((time.restricted_mean_mcse - (variance / 10.0).sqrt()).abs() < 1e-12);
+        // Once more than half cross, the median is the month at rank floor(0.5 (n - 1)).
+        let time = TimeToEvent::new(&months, 4, 12);
+        assert_eq!(time.median(), Some(2.0));
+        // p95's rank floor(0.95 * 3) = 2 is the last crossing; with a fifth run it is not.
+        assert_eq!(time.quantiles[4], Some(3.0));
+        assert_eq!(TimeToEvent::new(&months, 5, 12).quantiles[4], None);
+    }
+
+    #[test]
+    fn the_kaplan_meier_median_of_an_event_is_not_reached_below_half() {
+        let counts = |runs, fired_in_month: Vec<u64>| EventCounts {
+            runs,
+            fired_in_month,
+        };
+        assert_eq!(
+            counts(10, vec![0, 4, 0]).median_month_within_horizon(),
+            None
+        );
+        assert_eq!(counts(10, vec![0, 4, 0]).median_month(), Some(1.0));
+        assert_eq!(
+            counts(10, vec![2, 3, 1]).median_month_within_horizon(),
+            Some(1.0)
+        );
+        assert_eq!(
+            counts(10, vec![5, 0, 5]).median_month_within_horizon(),
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn wilson_intervals_hold_their_estimate_and_stay_in_the_unit_interval() {
+        assert_eq!(wilson_interval(0, 0), None);
+        let (low, high) = wilson_interval(0, 2000).unwrap();
+        assert_eq!(low, 0.0);
+        // Upper end z^2 / (n + z^2) at 0 successes.
+        assert!((high - Z_95 * Z_95 / (2000.0 + Z_95 * Z_95)).abs() < 1e-12);
+        assert_eq!(wilson_interval(2000, 2000).unwrap().1, 1.0);
+        // 412 of 1000: the interval (0.3819, 0.4428) of the score formula, computed apart.
+        let (low, high) = wilson_interval(412, 1000).unwrap();
+        assert!(
+            (low - 0.381_887).abs() < 1e-6 && (high - 0.442_786).abs() < 1e-6,
+            "{low} {high}"
+        );
+    }
 
     #[test]
     fn an_event_is_certain_only_when_every_run_fired_it_in_one_month() {

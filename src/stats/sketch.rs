@@ -160,7 +160,15 @@ impl QuantileSketch {
         if count == 0 {
             return None;
         }
-        let rank = (q * (count as f64 - 1.0)) as u64;
+        self.value_at_rank((q * (count as f64 - 1.0)) as u64)
+    }
+
+    /// The value of 0-based rank `rank` among the values sorted (as a bin's representative, as
+    /// in [`QuantileSketch::quantile`]), None when there are not that many values.
+    pub fn value_at_rank(&self, rank: u64) -> Option<f64> {
+        if rank >= self.count() {
+            return None;
+        }
         let negative = self.negative.total;
         Some(if rank < negative {
             // The most negative value has the largest magnitude: count from the top.

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use secsim::scenario::{self, Scenario, Source, Trigger};
+use secsim::scenario::{self, OutcomeScale, Scenario, Source, Trigger};
 
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 800;
@@ -372,23 +372,28 @@ fn check_chart_files(charts: &Path, stem: &str, title: Option<&str>) -> Svg {
 /// inside the horizon, which fire then in every run (listed, not charted).
 fn expected_titles(scenario: &Scenario) -> Vec<String> {
     let name = &scenario.name;
+    let readable = |identifier: &str| identifier.replace('_', " ");
     let mut titles = Vec::new();
     for state in &scenario.states {
         for metric in STATE_METRICS {
-            titles.push(format!("{name}: {metric} in {}", state.name));
+            titles.push(format!("{name}: {} in {}", readable(metric), state.name));
         }
     }
     for group in &scenario.groups {
         for metric in GROUP_METRICS {
-            titles.push(format!("{name}: {metric} in {}", group.name));
+            titles.push(format!("{name}: {} by {}", readable(metric), group.name));
         }
     }
+    let mut probabilities = false;
     for outcome in &scenario.outcomes {
-        titles.push(format!("{name}: distribution of {}", outcome.name));
-        titles.push(format!(
-            "{name}: how likely is {} to exceed x?",
-            outcome.name
-        ));
+        // Yes/no outcomes are drawn as probabilities, in one chart with the events.
+        if outcome.kind.scale() == OutcomeScale::YesNo {
+            probabilities = true;
+            continue;
+        }
+        let label = readable(&outcome.name);
+        titles.push(format!("{name}: distribution of {label}"));
+        titles.push(format!("{name}: how likely is {label} to be at least x?"));
     }
     for event in &scenario.events {
         let scheduled = match event.trigger {
@@ -399,8 +404,17 @@ fn expected_titles(scenario: &Scenario) -> Vec<String> {
             _ => false,
         };
         if !scheduled {
-            titles.push(format!("{name}: when does {} happen?", event.name));
+            probabilities = true;
+            titles.push(format!(
+                "{name}: when does {} happen?",
+                readable(&event.name)
+            ));
         }
+    }
+    if probabilities {
+        titles.push(format!(
+            "{name}: how likely is each yes/no outcome and event?"
+        ));
     }
     titles
 }
@@ -510,7 +524,7 @@ fn run_writes_a_png_and_an_svg_of_every_chart() {
         for metric in STATE_METRICS {
             expected.insert(
                 format!("fan_{metric}_{}", state.to_lowercase()),
-                format!("events: {metric} in {state}"),
+                format!("events: {} in {state}", metric.replace('_', " ")),
             );
         }
     }
@@ -518,35 +532,40 @@ fn run_writes_a_png_and_an_svg_of_every_chart() {
         for metric in GROUP_METRICS {
             expected.insert(
                 format!("fan_{metric}_{}", group.to_lowercase()),
-                format!("events: {metric} in {group}"),
+                format!("events: {} by {group}", metric.replace('_', " ")),
             );
         }
     }
+    // `deployed` is yes/no: drawn as a probability, not as a histogram.
     for outcome in [
         "attacks_niger",
         "attacks_mali",
         "strength_h",
         "mali_over_15",
         "surge_month",
-        "deployed",
     ] {
+        let label = outcome.replace('_', " ");
         expected.insert(
             format!("distribution_{outcome}"),
-            format!("events: distribution of {outcome}"),
+            format!("events: distribution of {label}"),
         );
         expected.insert(
             format!("exceedance_{outcome}"),
-            format!("events: how likely is {outcome} to exceed x?"),
+            format!("events: how likely is {label} to be at least x?"),
         );
     }
     // "coup" fires at month 5 in every run: listed in the tables, not charted.
     for event in ["arms_cut", "deploy", "surge"] {
         expected.insert(
             format!("event_{event}"),
-            format!("events: when does {event} happen?"),
+            format!("events: when does {} happen?", event.replace('_', " ")),
         );
     }
-    assert_eq!(expected.len(), 2 * 6 + 2 * 3 + 6 * 2 + 3);
+    expected.insert(
+        "probabilities".to_owned(),
+        "events: how likely is each yes/no outcome and event?".to_owned(),
+    );
+    assert_eq!(expected.len(), 2 * 6 + 2 * 3 + 5 * 2 + 3 + 1);
     // The written-out list agrees with the one derived from the scenario.
     assert_eq!(
         expected.values().cloned().collect::<BTreeSet<_>>(),
@@ -786,9 +805,10 @@ fn charts_render_without_any_font_configuration() {
     );
     let bare = dir.path().join("bare");
     let bare_charts = names_in(&bare.join("charts"));
-    // small.ron: one state, one group, six outcomes, two events, of which one (arms_cut, at
-    // month 6) is certain and so listed, not charted.
-    assert_eq!(bare_charts.len(), 2 * (6 + 3 + 6 * 2 + 1));
+    // small.ron: one state, one group, six outcomes (one yes/no, drawn with the events as
+    // probabilities), two events, of which one (arms_cut, at month 6) is certain and so
+    // listed, not charted.
+    assert_eq!(bare_charts.len(), 2 * (6 + 3 + 5 * 2 + 1 + 1));
     for name in bare_charts.iter().filter(|name| name.ends_with(".svg")) {
         check_chart_files(&bare.join("charts"), &name[..name.len() - 4], None);
     }

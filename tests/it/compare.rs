@@ -29,10 +29,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use secsim::engine::{self, Block, RunPlan};
-use secsim::scenario::{self, Scenario};
+use secsim::scenario::{self, OutcomeScale, Scenario};
 
-const HEADER: &str =
-    "outcome,scenario,mean,p05,p50,p95,diff_mean,diff_ci_low,diff_ci_high,prob_greater";
+const HEADER: &str = "outcome,scenario,mean,p05,p50,p95,diff_mean,diff_ci_low,diff_ci_high,prob_greater,n,probability,probability_ci_low,probability_ci_high,diff_probability,diff_probability_ci_low,diff_probability_ci_high";
 const TABLES: [&str; 3] = ["summary.json", "timeseries.csv", "outcomes.csv"];
 /// Outcomes of base, variant and third, in order of first appearance.
 const ALL_OUTCOMES: [&str; 7] = [
@@ -193,30 +192,77 @@ fn check_comparison(folder: &Path, files: &[PathBuf], expected_outcomes: &[&str]
         .collect();
     let mut rows = rows.iter();
     for outcome in expected_outcomes {
+        let scale = scenarios
+            .iter()
+            .flat_map(|scenario| &scenario.outcomes)
+            .find(|candidate| candidate.name == *outcome)
+            .map(|candidate| candidate.kind.scale())
+            .unwrap();
         for (index, scenario) in scenarios.iter().enumerate() {
             let row = rows.next().unwrap();
             let what = format!("{outcome} / {}", scenario.name);
-            assert_eq!(row.len(), 10, "{what}: {row:?}");
+            assert_eq!(row.len(), 17, "{what}: {row:?}");
             assert_eq!(row[0], *outcome);
             assert_eq!(row[1], scenario.name);
             let own = &summaries[index]["outcomes"][*outcome];
-            for (column, key) in [(2, "mean"), (3, "p05"), (4, "p50"), (5, "p95")] {
-                // The same number, in the shortest form that reads back to it, in both files.
-                assert_eq!(cell(row, column), own[key].as_f64(), "{what}: {key}");
-            }
             let has = |index: usize| columns[index].contains_key(*outcome);
+            // A month outcome is summarised over every run (restricted mean, Kaplan-Meier
+            // quantiles); the others as summary.json gives them.
+            let figures = if scale == OutcomeScale::Month {
+                &own["within_horizon"]
+            } else {
+                own
+            };
+            let mean_key = if scale == OutcomeScale::Month {
+                "restricted_mean"
+            } else {
+                "mean"
+            };
+            for (column, key) in [(2, mean_key), (3, "p05"), (4, "p50"), (5, "p95")] {
+                // The same number, in the shortest form that reads back to it, in both files.
+                assert_eq!(cell(row, column), figures[key].as_f64(), "{what}: {key}");
+            }
             assert_eq!(
                 cell(row, 2).is_some(),
                 has(index),
                 "{what}: a value where defined"
             );
+            let probability = match scale {
+                OutcomeScale::Month => figures["probability"]["estimate"].as_f64(),
+                OutcomeScale::YesNo => own["probability"]["estimate"].as_f64(),
+                OutcomeScale::Number => None,
+            };
+            assert_eq!(cell(row, 11), probability, "{what}: probability");
             let diffs: Vec<Option<f64>> = (6..10).map(|column| cell(row, column)).collect();
             if index == 0 || !has(0) || !has(index) {
                 assert_eq!(diffs, [None; 4], "{what}: no paired statistics");
                 continue;
             }
-            let (mean, low, high, greater, sd) =
-                paired(&columns[0][*outcome], &columns[index][*outcome]);
+            // Recomputed from the two outcomes.csv files. For a month outcome every run
+            // takes part, the runs where it never happens counted as the horizon; a mean over
+            // the runs where both crossed would not match.
+            let horizon = scenarios[0].horizon_months.min(scenario.horizon_months) as f64;
+            let prepare = |values: &[Option<f64>]| -> Vec<Option<f64>> {
+                match scale {
+                    OutcomeScale::Month => values
+                        .iter()
+                        .map(|value| Some(value.map_or(horizon, |month| month.min(horizon))))
+                        .collect(),
+                    _ => values.to_vec(),
+                }
+            };
+            let (first, later) = (
+                prepare(&columns[0][*outcome]),
+                prepare(&columns[index][*outcome]),
+            );
+            if scale == OutcomeScale::Month {
+                assert_eq!(
+                    cell(row, 10),
+                    Some(first.len() as f64),
+                    "{what}: n is every run"
+                );
+            }
+            let (mean, low, high, greater, sd) = paired(&first, &later);
             let diffs: Vec<f64> = diffs
                 .into_iter()
                 .map(|value| value.unwrap_or_else(|| panic!("{what}: empty paired field")))
@@ -225,6 +271,39 @@ fn check_comparison(folder: &Path, files: &[PathBuf], expected_outcomes: &[&str]
             assert_close(&format!("{what}: diff_ci_low"), diffs[1], low, sd);
             assert_close(&format!("{what}: diff_ci_high"), diffs[2], high, sd);
             assert_close(&format!("{what}: prob_greater"), diffs[3], greater, 0.0);
+            let happens = |values: &[Option<f64>]| -> Vec<Option<f64>> {
+                values
+                    .iter()
+                    .map(|value| Some(f64::from(u8::from(value.is_some_and(|m| m < horizon)))))
+                    .collect()
+            };
+            let probability_pairs = match scale {
+                OutcomeScale::Month => Some(paired(
+                    &happens(&columns[0][*outcome]),
+                    &happens(&columns[index][*outcome]),
+                )),
+                OutcomeScale::YesNo => Some((mean, low, high, greater, sd)),
+                OutcomeScale::Number => None,
+            };
+            let probability_diffs: Vec<Option<f64>> =
+                (14..17).map(|column| cell(row, column)).collect();
+            match probability_pairs {
+                Some((mean, low, high, _, sd)) => {
+                    for ((name, actual), expected) in ["diff_probability", "ci_low", "ci_high"]
+                        .iter()
+                        .zip(&probability_diffs)
+                        .zip([mean, low, high])
+                    {
+                        assert_close(
+                            &format!("{what}: {name}"),
+                            actual.unwrap_or_else(|| panic!("{what}: empty {name}")),
+                            expected,
+                            sd,
+                        );
+                    }
+                }
+                None => assert_eq!(probability_diffs, [None; 3], "{what}"),
+            }
         }
     }
 }
@@ -274,8 +353,9 @@ fn comparison_csv_has_a_row_per_outcome_and_scenario_and_recomputable_difference
     };
     for outcome in ALL_OUTCOMES {
         assert!(
-            row(outcome, "compare_base")[6..]
+            row(outcome, "compare_base")[6..10]
                 .iter()
+                .chain(&row(outcome, "compare_base")[14..])
                 .all(String::is_empty)
         );
     }
@@ -292,8 +372,9 @@ fn comparison_csv_has_a_row_per_outcome_and_scenario_and_recomputable_difference
         );
     }
     assert!(
-        row("strength_final", "compare_variant")[6..]
+        row("strength_final", "compare_variant")[6..10]
             .iter()
+            .chain(&row("strength_final", "compare_variant")[14..])
             .all(String::is_empty)
     );
     assert!(cell(row("strength_final", "compare_variant"), 2).is_some());
@@ -741,5 +822,77 @@ fn common_random_numbers_shrink_the_standard_error_of_differences() {
             "{outcome}: standard error {crn} with common random numbers is not below \
              {largest_ratio} x {apart} (independent streams)"
         );
+    }
+}
+
+/// Issue 18's case: the month attacks first pass 100 in Niger, with and without the Western
+/// surge. The surge's runs cross less often, so a mean over the runs where both crossed (what
+/// `compare` used to report) pointed the wrong way. Every run now counts: the restricted means
+/// are over the same runs, so their difference is exactly the paired difference, and the
+/// probability of crossing at all is compared alongside. The Kaplan-Meier median is checked
+/// against the order statistic over all runs, recomputed from `outcomes.csv`.
+#[test]
+fn the_month_a_threshold_is_first_crossed_is_compared_over_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = [
+        root.join("niger_realignment.ron"),
+        root.join("niger_realignment_western_surge.ron"),
+    ];
+    let output = secsim(
+        dir.path(),
+        &compare_args(&files, &["--runs", "1000", "--out", "cmp", "--no-charts"]),
+    );
+    assert_success(&output);
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        printed.contains("happens within the horizon") && printed.contains("restricted mean"),
+        "{printed}"
+    );
+    let folder = dir.path().join("cmp");
+    let (_, rows) = comparison(&folder);
+    let outcome = "first_month_over_100_attacks";
+    let row = |scenario: &str| {
+        rows.iter()
+            .find(|row| row[0] == outcome && row[1] == scenario)
+            .unwrap()
+    };
+    let (first, surge) = (
+        row("niger_realignment"),
+        row("niger_realignment_western_surge"),
+    );
+    for row in [first, surge] {
+        assert_eq!(cell(row, 10), Some(1000.0), "every run counts: {row:?}");
+    }
+    let spread = cell(surge, 7).unwrap() - cell(surge, 6).unwrap();
+    assert_close(
+        "restricted means over the same runs",
+        cell(surge, 6).unwrap(),
+        cell(surge, 2).unwrap() - cell(first, 2).unwrap(),
+        spread,
+    );
+    assert_close(
+        "probabilities over the same runs",
+        cell(surge, 14).unwrap(),
+        cell(surge, 11).unwrap() - cell(first, 11).unwrap(),
+        1.0,
+    );
+    // With the surge it crosses in fewer runs and later on average.
+    assert!(cell(surge, 16).unwrap() < 0.0, "{surge:?}");
+    assert!(cell(surge, 7).unwrap() > 0.0, "{surge:?}");
+
+    for (stem, row) in [
+        ("niger_realignment", first),
+        ("niger_realignment_western_surge", surge),
+    ] {
+        let mut months: Vec<f64> = outcome_columns(&folder.join(stem))[outcome]
+            .iter()
+            .map(|value| value.unwrap_or(f64::INFINITY))
+            .collect();
+        months.sort_by(f64::total_cmp);
+        let median = months[(months.len() - 1) / 2];
+        assert_eq!(cell(row, 4), median.is_finite().then_some(median), "{stem}");
+        let never = months.iter().filter(|month| month.is_infinite()).count();
+        assert_eq!(cell(row, 11), Some(1.0 - never as f64 / 1000.0), "{stem}");
     }
 }
