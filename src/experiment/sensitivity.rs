@@ -208,15 +208,21 @@ fn percentile_interval(resamples: &mut [f64], estimate: f64) -> (f64, f64) {
 /// Convention: an elementary effect is the change in output divided by the change in the
 /// factor's value, EE = (f(after) - f(before)) / (x_after - x_before), so effects are in output
 /// units per unit of the factor. For a Uniform factor on [a, b] this is the unit-cube effect of
-/// Morris (1991) divided by 0.99 (b - a), its screening range. Per-unit effects cannot rank
-/// factors with different units or ranges (a rate that only varies between 0.01 and 0.02 has a
-/// huge effect per unit and a small one over its range), so factors are ranked by
-/// [`mu_star_scaled`](Self::mu_star_scaled), `mu_star * screening_width`: the output change over
-/// the factor's screening range, the effect on normalised inputs that SALib reports.
+/// Morris (1991) divided by 0.99 (b - a), its screening range.
+///
+/// Per-unit effects cannot rank factors with different units or ranges (a rate that only
+/// varies between 0.01 and 0.02 has a huge effect per unit and a small one over its range), so
+/// factors are ranked by the scaled measures: the same effects on the Morris grid's own [0, 1]
+/// coordinate, (f(after) - f(before)) / (level_after - level_before), the effects on
+/// normalised inputs that SALib reports. In output units over the factor's whole screening
+/// range, they equal `mu_star * screening_width` for a factor whose value is linear in the grid
+/// (a Uniform), and stay defined where the value is not (a quantile map's tails, a Joint
+/// table's column, whose values do not grow with the grid coordinate, or a discrete factor's
+/// steps that leave its value unchanged, which move the output by nothing).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MorrisEffects {
     /// μ* = mean of |EE| (Campolongo, Cariboni & Saltelli 2007): the overall importance of the
-    /// factor, robust to effects of opposite sign cancelling out.
+    /// factor per unit of it, robust to effects of opposite sign cancelling out.
     pub mu_star: f64,
     /// μ = mean of EE (Morris 1991): near μ* for a monotonic effect, near 0 for one that
     /// changes sign.
@@ -228,32 +234,26 @@ pub struct MorrisEffects {
     /// The factor's value at the top of the Morris grid minus its value at the bottom (the
     /// 99.5% and 0.5% quantiles; see [`morris_value`]).
     pub screening_width: f64,
-    /// Number of elementary effects behind the measures: one per trajectory, less any step
-    /// where the factor's value did not change (a discrete or censored factor whose quantiles
-    /// coincide), which has no defined effect and is left out.
+    /// Number of per-unit elementary effects behind μ*, μ and σ: one per trajectory, less any
+    /// step where the factor's value did not change (a discrete or censored factor whose
+    /// quantiles coincide), which has no per-unit effect and is left out.
     pub effects_used: usize,
-    /// Lower end of the bootstrap 95% percentile interval of
-    /// [`mu_star_scaled`](Self::mu_star_scaled), from resampling trajectories.
+    /// μ* of the effects on the grid coordinate: the mean absolute change in output over the
+    /// factor's screening range, comparable across factors; over every trajectory.
+    pub mu_star_scaled: f64,
+    /// Lower end of the bootstrap 95% percentile interval of `mu_star_scaled`, from
+    /// resampling trajectories.
     pub mu_star_scaled_low: f64,
     /// Upper end of the same interval.
     pub mu_star_scaled_high: f64,
-    /// Lower end of the bootstrap 95% percentile interval of
-    /// [`sigma_scaled`](Self::sigma_scaled), from the same resamples.
+    /// σ of the effects on the grid coordinate, in output units over the screening range.
+    pub sigma_scaled: f64,
+    /// Lower end of the bootstrap 95% percentile interval of `sigma_scaled`, from the same
+    /// resamples. The bootstrap underestimates a standard deviation a little, so this interval
+    /// need not contain the estimate.
     pub sigma_scaled_low: f64,
     /// Upper end of the same interval.
     pub sigma_scaled_high: f64,
-}
-
-impl MorrisEffects {
-    /// μ* in output units over the factor's screening range: comparable across factors.
-    pub fn mu_star_scaled(&self) -> f64 {
-        self.mu_star * self.screening_width
-    }
-
-    /// σ in output units over the factor's screening range.
-    pub fn sigma_scaled(&self) -> f64 {
-        self.sigma * self.screening_width
-    }
 }
 
 /// Factor indices from the most to the least influential by scaled μ*; ties keep factor order.
@@ -261,8 +261,8 @@ pub fn morris_ranking(effects: &[MorrisEffects]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..effects.len()).collect();
     order.sort_by(|&a, &b| {
         effects[b]
-            .mu_star_scaled()
-            .total_cmp(&effects[a].mu_star_scaled())
+            .mu_star_scaled
+            .total_cmp(&effects[a].mu_star_scaled)
     });
     order
 }
@@ -287,8 +287,8 @@ pub const MORRIS_BOOTSTRAP_RESAMPLES: usize = 1000;
 /// resamples the elementary effects (SALib reports a normal half-width from the resamples'
 /// spread; percentiles need no symmetry, and match the Sobol intervals): `bootstrap_resamples`
 /// times, draw r trajectories with replacement (the same ones for every factor, since a
-/// trajectory's effects come from one path through the inputs) and average the absolute effects
-/// they hold. Resample b draws from its own stream (key "experiment:morris_bootstrap", run
+/// trajectory's effects come from one path through the inputs) and recompute the scaled μ* and
+/// σ from their effects. Resample b draws from its own stream (key "experiment:morris_bootstrap", run
 /// index b) of `seed`. With no resamples, the interval is the point estimate.
 ///
 /// Fails if the number of factors or outputs does not match the design, or an output is NaN
@@ -310,34 +310,42 @@ pub fn morris_effects(
     check_outputs(outputs, design.points().len())?;
     let points = design.points();
     let trajectories = design.trajectories();
-    // effects[trajectory][factor]: None where the step left the factor's value unchanged.
-    let mut effects = vec![vec![None; factor_count]; trajectories];
+    // scaled_effects[trajectory][factor]: the effect on the grid coordinate. Every trajectory
+    // moves every factor once, by a non-zero step of the grid.
+    let mut scaled_effects = vec![vec![0.0; factor_count]; trajectories];
     let mut signed = vec![Moments::default(); factor_count];
     let mut absolute = vec![Moments::default(); factor_count];
-    for (trajectory, trajectory_effects) in effects.iter_mut().enumerate() {
+    for (trajectory, trajectory_effects) in scaled_effects.iter_mut().enumerate() {
         let first_point = trajectory * (factor_count + 1);
         for step in 0..factor_count {
             let factor = design.moved_factor(trajectory, step);
             let distribution = &factors[factor].distribution;
             let before = first_point + step;
             let after = before + 1;
-            let value_change = morris_value(distribution, points[after][factor])
-                - morris_value(distribution, points[before][factor]);
+            let output_change = outputs[after] - outputs[before];
+            let (level_before, level_after) = (points[before][factor], points[after][factor]);
+            trajectory_effects[factor] = output_change / (level_after - level_before);
+            let value_change =
+                morris_value(distribution, level_after) - morris_value(distribution, level_before);
             if value_change == 0.0 {
                 continue;
             }
-            let effect = (outputs[after] - outputs[before]) / value_change;
-            trajectory_effects[factor] = Some(effect);
+            let effect = output_change / value_change;
             signed[factor].add(effect);
             absolute[factor].add(effect.abs());
         }
     }
-    let screening_widths: Vec<f64> = factors
-        .iter()
-        .map(|factor| {
-            morris_value(&factor.distribution, 1.0) - morris_value(&factor.distribution, 0.0)
-        })
-        .collect();
+    // (μ*, σ) of the scaled effects of the trajectories `drawn`, for one factor.
+    let scaled_measures = |drawn: &mut dyn Iterator<Item = usize>, factor: usize| {
+        let mut signed = Moments::default();
+        let mut absolute = Moments::default();
+        for trajectory in drawn {
+            let effect = scaled_effects[trajectory][factor];
+            signed.add(effect);
+            absolute.add(effect.abs());
+        }
+        (absolute.mean, signed.sd())
+    };
 
     // Per factor, each resample's scaled (μ*, σ).
     let mut resampled_mu_star = vec![Vec::with_capacity(bootstrap_resamples); factor_count];
@@ -350,43 +358,31 @@ pub fn morris_effects(
                 *trajectory = rng.random_range(0..trajectories);
             }
             for factor in 0..factor_count {
-                let mut signed = Moments::default();
-                let mut absolute = Moments::default();
-                for effect in drawn
-                    .iter()
-                    .filter_map(|&trajectory| effects[trajectory][factor])
-                {
-                    signed.add(effect);
-                    absolute.add(effect.abs());
-                }
-                // A resample that drew only trajectories without an effect for this factor has
-                // no mean; leaving it out keeps the interval on the resamples that have one.
-                if signed.count > 0 {
-                    let width = screening_widths[factor];
-                    resampled_mu_star[factor].push(absolute.mean * width);
-                    resampled_sigma[factor].push(signed.sd() * width);
-                }
+                let (mu_star, sigma) = scaled_measures(&mut drawn.iter().copied(), factor);
+                resampled_mu_star[factor].push(mu_star);
+                resampled_sigma[factor].push(sigma);
             }
         }
     }
     Ok((0..factor_count)
         .map(|factor| {
             let (signed, absolute) = (&signed[factor], &absolute[factor]);
-            let screening_width = screening_widths[factor];
-            let (mu_star_scaled_low, mu_star_scaled_high) = percentile_interval(
-                &mut resampled_mu_star[factor],
-                absolute.mean * screening_width,
-            );
+            let (mu_star_scaled, sigma_scaled) = scaled_measures(&mut (0..trajectories), factor);
+            let (mu_star_scaled_low, mu_star_scaled_high) =
+                percentile_interval(&mut resampled_mu_star[factor], mu_star_scaled);
             let (sigma_scaled_low, sigma_scaled_high) =
-                percentile_interval(&mut resampled_sigma[factor], signed.sd() * screening_width);
+                percentile_interval(&mut resampled_sigma[factor], sigma_scaled);
+            let distribution = &factors[factor].distribution;
             MorrisEffects {
                 mu_star: absolute.mean,
                 mu: signed.mean,
                 sigma: signed.sd(),
-                screening_width,
+                screening_width: morris_value(distribution, 1.0) - morris_value(distribution, 0.0),
                 effects_used: signed.count as usize,
+                mu_star_scaled,
                 mu_star_scaled_low,
                 mu_star_scaled_high,
+                sigma_scaled,
                 sigma_scaled_low,
                 sigma_scaled_high,
             }
@@ -689,11 +685,11 @@ mod tests {
         let effects = morris_effects(&design, &factors, &outputs, 100, 3).unwrap();
         assert!(effects[0].mu_star > effects[1].mu_star, "{effects:?}");
         assert!(
-            (effects[0].mu_star_scaled() - 0.99).abs() < 1e-9,
+            (effects[0].mu_star_scaled - 0.99).abs() < 1e-9,
             "{effects:?}"
         );
         assert!(
-            (effects[1].mu_star_scaled() - 9.9).abs() < 1e-9,
+            (effects[1].mu_star_scaled - 9.9).abs() < 1e-9,
             "{effects:?}"
         );
         assert_eq!(morris_ranking(&effects), [1, 0]);
@@ -723,7 +719,7 @@ mod tests {
             .collect();
         let effects = morris_effects(&design, &factors, &outputs, 200, 7).unwrap();
         for effect in &effects {
-            let scaled = effect.mu_star_scaled();
+            let scaled = effect.mu_star_scaled;
             assert!(
                 effect.mu_star_scaled_low <= scaled && scaled <= effect.mu_star_scaled_high,
                 "{effect:?}"
@@ -749,7 +745,7 @@ mod tests {
             .map(|values| 2.0 * values[0] - values[2])
             .collect();
         for effect in morris_effects(&design, &factors, &linear, 200, 7).unwrap() {
-            let scaled = effect.mu_star_scaled();
+            let scaled = effect.mu_star_scaled;
             assert!(
                 (effect.mu_star_scaled_low - scaled).abs() < 1e-9
                     && (effect.mu_star_scaled_high - scaled).abs() < 1e-9,
