@@ -490,11 +490,11 @@ fn morris_finding(outcome: &str, unit: &str, factors: &[Factor], all: &[MorrisEf
         if low == high {
             estimate
         } else {
-            format!("{estimate}, 95% interval {low} to {high}")
+            format!("{estimate} (95% interval {low} to {high})")
         }
     };
     let mut text = format!(
-        "{} moves {outcome} most: moving it across its range changes {outcome} by {} on average ({unit})",
+        "{} moves {outcome} ({unit}) most: across its range, by {} on average",
         factors[top].name,
         effect_text(best)
     );
@@ -503,7 +503,7 @@ fn morris_finding(outcome: &str, unit: &str, factors: &[Factor], all: &[MorrisEf
         if next.mu_star_scaled_high >= best.mu_star_scaled_low {
             let _ = write!(
                 text,
-                "; {} ({}) cannot be told apart from it with these trajectories",
+                "; {}, at {}, cannot be told apart from it with these trajectories",
                 factors[second].name,
                 effect_text(next)
             );

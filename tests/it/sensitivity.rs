@@ -682,7 +682,7 @@ fn the_report_leads_with_the_findings_then_the_tables_charts_and_details() {
     let report = fs::read_to_string(folder.join("report.html")).unwrap();
     let findings = position(
         &report,
-        "<p class=\"findings\">Of 2 uncertain parameters, rate moves attacks_total most: moving it across its range changes attacks_total by ",
+        "<p class=\"findings\">Of 2 uncertain parameters, rate moves attacks_total (events) most: across its range, by ",
     );
     assert!(findings < position(&report, "<table>"));
     assert!(
