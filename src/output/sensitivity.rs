@@ -194,7 +194,7 @@ pub fn charts(
                     "sigma (interactions, non-linearity)".into(),
                 ],
                 format!(
-                    "{} over the parameter's screening range (0.5% to 99.5% quantile)",
+                    "{} over each parameter's screening range, its 0.5% to 99.5% quantiles",
                     outcome_unit(scenario, &outcome.kind)
                 ),
                 design
