@@ -15,8 +15,10 @@ use super::{Invocation, RunError, Terminal, note, say, thread_pool};
 use crate::cli::BatchArgs;
 use crate::engine::{self, RunPlan, Shard, budget};
 use crate::experiment::file::{self as experiment_file, Experiment};
-use crate::output::batch::{EXPERIMENTS_FILE, Layout, PointSummaries, Tables, batch_charts};
-use crate::output::files::CHARTS_FOLDER;
+use crate::output::batch::{
+    EXPERIMENTS_FILE, Layout, PointSummaries, Tables, batch_charts, render_table, report,
+};
+use crate::output::files::{CHARTS_FOLDER, REPORT_FILE};
 use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::part::{self, PartInfo};
 use crate::output::{OutputError, StagedDir, results};
@@ -27,6 +29,8 @@ pub struct WrittenBatch {
     pub folder: PathBuf,
     pub points: usize,
     pub replications: u64,
+    /// The table of design points to print.
+    pub table: String,
 }
 
 /// `secsim batch`.
@@ -99,7 +103,8 @@ pub fn execute(
     say(
         terminal,
         &format!(
-            "{}: {} points, {} replications in {seconds:.2} s ({:.0} runs/s)\nresults in {}\n",
+            "{}{}: {} points, {} replications in {seconds:.2} s ({:.0} runs/s)\nresults in {}\n",
+            written.table,
             experiment.name,
             written.points,
             written.replications,
@@ -226,9 +231,14 @@ pub fn finish_folder(
     pool: &rayon::ThreadPool,
     provenance: &Provenance,
 ) -> Result<WrittenBatch, RunError> {
+    // Like a run's report, written with the charts it embeds (`--no-charts` skips both).
     if options.charts {
         let files = batch_charts(layout, summaries);
-        pool.install(|| results::write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
+        let embedded =
+            pool.install(|| results::write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
+        let report_path = staged.path().join(REPORT_FILE);
+        std::fs::write(&report_path, report(layout, summaries, &embedded))
+            .map_err(OutputError::io(&report_path, "cannot write"))?;
     }
     let points = layout.points.len();
     let contents = Contents {
@@ -244,6 +254,7 @@ pub fn finish_folder(
         folder,
         points,
         replications: points as u64 * layout.runs,
+        table: render_table(layout, summaries),
     })
 }
 

@@ -15,10 +15,11 @@ use crate::engine::{self, RunPlan, budget};
 use crate::experiment::analysis::{
     self, Method, OutcomeIndices, SensitivityDesign, SensitivityPlan,
 };
-use crate::output::files::CHARTS_FOLDER;
+use crate::output::files::{CHARTS_FOLDER, REPORT_FILE};
 use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::sensitivity::{
-    POINTS_FILE, SENSITIVITY_FILE, charts, write_indices, write_points,
+    POINTS_FILE, SENSITIVITY_FILE, charts, render_table, report, unconverged, write_indices,
+    write_points,
 };
 use crate::output::{OutputError, StagedDir, results};
 use crate::scenario::{self, Scenario};
@@ -102,65 +103,17 @@ pub fn execute(
     )
     .with_context(|| format!("cannot write results to {}", destination.display()))?;
     bar.finish_and_clear();
-    let mut text = String::new();
-    for (outcome, indices) in &written.results {
-        text.push_str(&format!("\n{outcome}\n"));
-        match indices {
-            OutcomeIndices::Sobol(all) => {
-                text.push_str(&format!(
-                    "  {:<32} {:>22} {:>22}\n",
-                    "parameter", "S1 (95% CI)", "ST (95% CI)"
-                ));
-                for (factor, i) in design.factors.iter().zip(all) {
-                    text.push_str(&format!(
-                        "  {:<32} {:>22} {:>22}\n",
-                        factor.name,
-                        format!("{:.3} ({:.3}, {:.3})", i.s1, i.s1_low, i.s1_high),
-                        format!("{:.3} ({:.3}, {:.3})", i.st, i.st_low, i.st_high)
-                    ));
-                }
-            }
-            OutcomeIndices::Morris(all) => {
-                text.push_str(&format!(
-                    "  {:<32} {:>14} {:>14}\n",
-                    "parameter", "mu*", "sigma"
-                ));
-                for (factor, e) in design.factors.iter().zip(all) {
-                    text.push_str(&format!(
-                        "  {:<32} {:>14.4} {:>14.4}\n",
-                        factor.name, e.mu_star, e.sigma
-                    ));
-                }
-            }
-            OutcomeIndices::Missing => text.push_str(
-                "  no value at some design points (a threshold never crossed): left out\n",
-            ),
-        }
-    }
-    let unconverged: Vec<String> = written
-        .results
-        .iter()
-        .filter_map(|(outcome, indices)| match indices {
-            OutcomeIndices::Sobol(all) => Some((outcome, all)),
-            _ => None,
-        })
-        .flat_map(|(outcome, all)| {
-            design
-                .factors
-                .iter()
-                .zip(all)
-                .filter_map(move |(factor, i)| {
-                    i.not_converged()
-                        .map(|why| format!("  {outcome}, {}: {why}", factor.name))
-                })
-        })
+    let mut text = render_table(&scenario, plan.method, &design.factors, &written.results);
+    let warnings: Vec<String> = unconverged(&design.factors, &written.results)
+        .into_iter()
+        .map(|(outcome, parameter, why)| format!("  {outcome}, {parameter}: {why}"))
         .collect();
-    if !unconverged.is_empty() {
+    if !warnings.is_empty() {
         // Interval widths shrink as 1 / sqrt(N): four times the samples halves them.
         text.push_str(&format!(
             "\nwarning: Sobol estimates not converged with --samples {}:\n{}\nrerun with --samples {} (intervals about half as wide)\n",
             plan.samples,
-            unconverged.join("\n"),
+            warnings.join("\n"),
             plan.samples * 4
         ));
     }
@@ -240,9 +193,15 @@ pub fn sensitivity_to_folder(
         &results_by_outcome,
     )?;
     write_points(&staged.path().join(POINTS_FILE), scenario, design, &means)?;
+    // Like a run's report, written with the charts it embeds (`--no-charts` skips both).
     if options.charts {
         let files = charts(scenario, design, plan, &results_by_outcome);
-        pool.install(|| results::write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
+        let embedded =
+            pool.install(|| results::write_charts(&files, &staged.path().join(CHARTS_FOLDER)))?;
+        let report_path = staged.path().join(REPORT_FILE);
+        let html = report(scenario, design, plan, &results_by_outcome, &embedded);
+        std::fs::write(&report_path, html)
+            .map_err(OutputError::io(&report_path, "cannot write"))?;
     }
     let contents = Contents {
         inputs: vec![Input::scenario(provenance.first_input(), scenario)],

@@ -5,9 +5,9 @@
 //! and the indices from the points' mean outcomes. No I/O.
 
 use super::{
-    DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_MORRIS_LEVELS, Factor, MorrisDesign, MorrisEffects,
-    SaltelliDesign, SobolIndices, morris_design, morris_effects, saltelli_design, sobol_indices,
-    values_at,
+    DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_MORRIS_LEVELS, Factor, MORRIS_BOOTSTRAP_RESAMPLES,
+    MorrisDesign, MorrisEffects, SaltelliDesign, SobolIndices, morris_design, morris_effects,
+    saltelli_design, sobol_indices, values_at,
 };
 use crate::scenario::overrides::{Overrides, Target};
 use crate::scenario::{Problem, Scenario};
@@ -164,7 +164,13 @@ impl SensitivityDesign {
                         Err(_) => OutcomeIndices::Missing,
                     },
                     DesignKind::Morris(morris) => {
-                        match morris_effects(morris, &design.factors, outputs) {
+                        match morris_effects(
+                            morris,
+                            &design.factors,
+                            outputs,
+                            MORRIS_BOOTSTRAP_RESAMPLES,
+                            plan_seed,
+                        ) {
                             Ok(effects) => OutcomeIndices::Morris(effects),
                             Err(_) => OutcomeIndices::Missing,
                         }

@@ -46,7 +46,8 @@ pub use design::{
     latin_hypercube, morris_design, morris_value, saltelli_design,
 };
 pub use sensitivity::{
-    DEFAULT_BOOTSTRAP_RESAMPLES, MorrisEffects, SobolIndices, morris_effects, sobol_indices,
+    DEFAULT_BOOTSTRAP_RESAMPLES, MORRIS_BOOTSTRAP_RESAMPLES, MorrisEffects, SobolIndices,
+    morris_effects, morris_ranking, sobol_indices,
 };
 pub use transform::quantile;
 

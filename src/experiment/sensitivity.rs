@@ -208,12 +208,21 @@ fn percentile_interval(resamples: &mut [f64], estimate: f64) -> (f64, f64) {
 /// Convention: an elementary effect is the change in output divided by the change in the
 /// factor's value, EE = (f(after) - f(before)) / (x_after - x_before), so effects are in output
 /// units per unit of the factor. For a Uniform factor on [a, b] this is the unit-cube effect of
-/// Morris (1991) divided by 0.99 (b - a), its screening range. Factors with different units are
-/// compared by `mu_star * screening_width`: the output change over the factor's screening range.
+/// Morris (1991) divided by 0.99 (b - a), its screening range.
+///
+/// Per-unit effects cannot rank factors with different units or ranges (a rate that only
+/// varies between 0.01 and 0.02 has a huge effect per unit and a small one over its range), so
+/// factors are ranked by the scaled measures: the same effects on the Morris grid's own [0, 1]
+/// coordinate, (f(after) - f(before)) / (level_after - level_before), the effects on
+/// normalised inputs that SALib reports. In output units over the factor's whole screening
+/// range, they equal `mu_star * screening_width` for a factor whose value is linear in the grid
+/// (a Uniform), and stay defined where the value is not (a quantile map's tails, a Joint
+/// table's column, whose values do not grow with the grid coordinate, or a discrete factor's
+/// steps that leave its value unchanged, which move the output by nothing).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MorrisEffects {
     /// μ* = mean of |EE| (Campolongo, Cariboni & Saltelli 2007): the overall importance of the
-    /// factor, robust to effects of opposite sign cancelling out.
+    /// factor per unit of it, robust to effects of opposite sign cancelling out.
     pub mu_star: f64,
     /// μ = mean of EE (Morris 1991): near μ* for a monotonic effect, near 0 for one that
     /// changes sign.
@@ -225,11 +234,46 @@ pub struct MorrisEffects {
     /// The factor's value at the top of the Morris grid minus its value at the bottom (the
     /// 99.5% and 0.5% quantiles; see [`morris_value`]).
     pub screening_width: f64,
-    /// Number of elementary effects behind the measures: one per trajectory, less any step
-    /// where the factor's value did not change (a discrete or censored factor whose quantiles
-    /// coincide), which has no defined effect and is left out.
+    /// Number of per-unit elementary effects behind μ*, μ and σ: one per trajectory, less any
+    /// step where the factor's value did not change (a discrete or censored factor whose
+    /// quantiles coincide), which has no per-unit effect and is left out.
     pub effects_used: usize,
+    /// μ* of the effects on the grid coordinate: the mean absolute change in output over the
+    /// factor's screening range, comparable across factors; over every trajectory.
+    pub mu_star_scaled: f64,
+    /// Lower end of the bootstrap 95% percentile interval of `mu_star_scaled`, from
+    /// resampling trajectories.
+    pub mu_star_scaled_low: f64,
+    /// Upper end of the same interval.
+    pub mu_star_scaled_high: f64,
+    /// σ of the effects on the grid coordinate, in output units over the screening range.
+    pub sigma_scaled: f64,
+    /// Lower end of the bootstrap 95% percentile interval of `sigma_scaled`, from the same
+    /// resamples. The bootstrap underestimates a standard deviation a little, so this interval
+    /// need not contain the estimate.
+    pub sigma_scaled_low: f64,
+    /// Upper end of the same interval.
+    pub sigma_scaled_high: f64,
 }
+
+/// Factor indices from the most to the least influential by scaled μ*; ties keep factor order.
+pub fn morris_ranking(effects: &[MorrisEffects]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..effects.len()).collect();
+    order.sort_by(|&a, &b| {
+        effects[b]
+            .mu_star_scaled
+            .total_cmp(&effects[a].mu_star_scaled)
+    });
+    order
+}
+
+fn morris_bootstrap_key() -> u64 {
+    stream_key("experiment:morris_bootstrap")
+}
+
+/// Bootstrap resamples for the interval of Morris's scaled μ*: SALib's default for
+/// `mu_star_conf` (1000). Each resample only averages r effects per factor, so it costs little.
+pub const MORRIS_BOOTSTRAP_RESAMPLES: usize = 1000;
 
 /// Morris screening measures of every factor, in factor order, from the outputs at the points
 /// of `design` (one output per point, in [`MorrisDesign::points`] order, evaluated at
@@ -239,12 +283,22 @@ pub struct MorrisEffects {
 /// between which it moves; see [`MorrisEffects`] for the convention and the measures. A factor
 /// with no usable effect (no trajectories) has every measure 0. Constant outputs give 0.
 ///
+/// The interval of the scaled μ* is a bootstrap percentile interval, as SALib's `mu_star_conf`
+/// resamples the elementary effects (SALib reports a normal half-width from the resamples'
+/// spread; percentiles need no symmetry, and match the Sobol intervals): `bootstrap_resamples`
+/// times, draw r trajectories with replacement (the same ones for every factor, since a
+/// trajectory's effects come from one path through the inputs) and recompute the scaled μ* and
+/// σ from their effects. Resample b draws from its own stream (key "experiment:morris_bootstrap", run
+/// index b) of `seed`. With no resamples, the interval is the point estimate.
+///
 /// Fails if the number of factors or outputs does not match the design, or an output is NaN
 /// or infinite.
 pub fn morris_effects(
     design: &MorrisDesign,
     factors: &[Factor],
     outputs: &[f64],
+    bootstrap_resamples: usize,
+    seed: u64,
 ) -> Result<Vec<MorrisEffects>, ExperimentError> {
     let factor_count = design.factor_count();
     if factors.len() != factor_count {
@@ -255,35 +309,83 @@ pub fn morris_effects(
     }
     check_outputs(outputs, design.points().len())?;
     let points = design.points();
+    let trajectories = design.trajectories();
+    // scaled_effects[trajectory][factor]: the effect on the grid coordinate. Every trajectory
+    // moves every factor once, by a non-zero step of the grid.
+    let mut scaled_effects = vec![vec![0.0; factor_count]; trajectories];
     let mut signed = vec![Moments::default(); factor_count];
     let mut absolute = vec![Moments::default(); factor_count];
-    for trajectory in 0..design.trajectories() {
+    for (trajectory, trajectory_effects) in scaled_effects.iter_mut().enumerate() {
         let first_point = trajectory * (factor_count + 1);
         for step in 0..factor_count {
             let factor = design.moved_factor(trajectory, step);
             let distribution = &factors[factor].distribution;
             let before = first_point + step;
             let after = before + 1;
-            let value_change = morris_value(distribution, points[after][factor])
-                - morris_value(distribution, points[before][factor]);
+            let output_change = outputs[after] - outputs[before];
+            let (level_before, level_after) = (points[before][factor], points[after][factor]);
+            trajectory_effects[factor] = output_change / (level_after - level_before);
+            let value_change =
+                morris_value(distribution, level_after) - morris_value(distribution, level_before);
             if value_change == 0.0 {
                 continue;
             }
-            let effect = (outputs[after] - outputs[before]) / value_change;
+            let effect = output_change / value_change;
             signed[factor].add(effect);
             absolute[factor].add(effect.abs());
         }
     }
-    Ok(factors
-        .iter()
-        .zip(signed.iter().zip(&absolute))
-        .map(|(factor, (signed, absolute))| MorrisEffects {
-            mu_star: absolute.mean,
-            mu: signed.mean,
-            sigma: signed.sd(),
-            screening_width: morris_value(&factor.distribution, 1.0)
-                - morris_value(&factor.distribution, 0.0),
-            effects_used: signed.count as usize,
+    // (μ*, σ) of the scaled effects of the trajectories `drawn`, for one factor.
+    let scaled_measures = |drawn: &mut dyn Iterator<Item = usize>, factor: usize| {
+        let mut signed = Moments::default();
+        let mut absolute = Moments::default();
+        for trajectory in drawn {
+            let effect = scaled_effects[trajectory][factor];
+            signed.add(effect);
+            absolute.add(effect.abs());
+        }
+        (absolute.mean, signed.sd())
+    };
+
+    // Per factor, each resample's scaled (μ*, σ).
+    let mut resampled_mu_star = vec![Vec::with_capacity(bootstrap_resamples); factor_count];
+    let mut resampled_sigma = vec![Vec::with_capacity(bootstrap_resamples); factor_count];
+    let mut drawn = vec![0; trajectories];
+    if trajectories > 0 {
+        for resample in 0..bootstrap_resamples {
+            let mut rng = stream(seed, morris_bootstrap_key(), resample as u64, 0);
+            for trajectory in drawn.iter_mut() {
+                *trajectory = rng.random_range(0..trajectories);
+            }
+            for factor in 0..factor_count {
+                let (mu_star, sigma) = scaled_measures(&mut drawn.iter().copied(), factor);
+                resampled_mu_star[factor].push(mu_star);
+                resampled_sigma[factor].push(sigma);
+            }
+        }
+    }
+    Ok((0..factor_count)
+        .map(|factor| {
+            let (signed, absolute) = (&signed[factor], &absolute[factor]);
+            let (mu_star_scaled, sigma_scaled) = scaled_measures(&mut (0..trajectories), factor);
+            let (mu_star_scaled_low, mu_star_scaled_high) =
+                percentile_interval(&mut resampled_mu_star[factor], mu_star_scaled);
+            let (sigma_scaled_low, sigma_scaled_high) =
+                percentile_interval(&mut resampled_sigma[factor], sigma_scaled);
+            let distribution = &factors[factor].distribution;
+            MorrisEffects {
+                mu_star: absolute.mean,
+                mu: signed.mean,
+                sigma: signed.sd(),
+                screening_width: morris_value(distribution, 1.0) - morris_value(distribution, 0.0),
+                effects_used: signed.count as usize,
+                mu_star_scaled,
+                mu_star_scaled_low,
+                mu_star_scaled_high,
+                sigma_scaled,
+                sigma_scaled_low,
+                sigma_scaled_high,
+            }
         })
         .collect())
 }
@@ -536,7 +638,7 @@ mod tests {
                     .sum()
             })
             .collect();
-        let effects = morris_effects(&design, &factors, &outputs).unwrap();
+        let effects = morris_effects(&design, &factors, &outputs, 100, 1).unwrap();
         for (effect, coefficient) in effects.iter().zip(coefficients) {
             assert!(
                 (effect.mu_star - f64::abs(coefficient)).abs() < 1e-9,
@@ -547,6 +649,109 @@ mod tests {
             assert_eq!(effect.effects_used, 10);
         }
         assert!((effects[0].screening_width - 0.99).abs() < 1e-12);
+    }
+
+    /// The ranking issue 18 is about: a factor with a tiny range and a large effect per unit
+    /// (x1: 100 per unit over 0 to 0.01) moves the output far less over its range than one with
+    /// a wide range and a small effect per unit (x2: 1 per unit over 0 to 10). Per unit, x1
+    /// looks 100 times stronger; over the screening ranges (0.99 of each), x2 moves the output
+    /// by 9.9 and x1 by 0.99, the order Sobol indices give too (variances 100/12 and 1/12).
+    #[test]
+    fn morris_ranks_by_the_effect_over_each_range_not_per_unit() {
+        let factors = vec![
+            Factor::new(
+                "x1",
+                Distribution::Uniform {
+                    min: 0.0,
+                    max: 0.01,
+                },
+            ),
+            Factor::new(
+                "x2",
+                Distribution::Uniform {
+                    min: 0.0,
+                    max: 10.0,
+                },
+            ),
+        ];
+        let model = |values: &[f64]| 100.0 * values[0] + values[1];
+        let design = morris_design(2, 10, DEFAULT_MORRIS_LEVELS, 3).unwrap();
+        let outputs: Vec<f64> = design
+            .point_values(&factors)
+            .unwrap()
+            .iter()
+            .map(|values| model(values))
+            .collect();
+        let effects = morris_effects(&design, &factors, &outputs, 100, 3).unwrap();
+        assert!(effects[0].mu_star > effects[1].mu_star, "{effects:?}");
+        assert!(
+            (effects[0].mu_star_scaled - 0.99).abs() < 1e-9,
+            "{effects:?}"
+        );
+        assert!(
+            (effects[1].mu_star_scaled - 9.9).abs() < 1e-9,
+            "{effects:?}"
+        );
+        assert_eq!(morris_ranking(&effects), [1, 0]);
+
+        let saltelli = saltelli_design(2, 256, 3).unwrap();
+        let outputs: Vec<f64> = saltelli
+            .points()
+            .iter()
+            .map(|point| model(&values_at(&factors, point)))
+            .collect();
+        let sobol = sobol_indices(&saltelli.split_outputs(&outputs).unwrap(), 0, 3);
+        assert!(sobol[1].st > sobol[0].st, "{sobol:?}");
+    }
+
+    /// Effects that vary from trajectory to trajectory (Ishigami is non-linear and has an
+    /// interaction) give an interval of positive width around the scaled μ*; a linear function,
+    /// whose effects are all equal, gives every resample the same mean and so a point.
+    #[test]
+    fn morris_interval_contains_the_estimate_and_is_seeded() {
+        let factors = ishigami_factors();
+        let design = morris_design(3, 30, 4, 7).unwrap();
+        let outputs: Vec<f64> = design
+            .point_values(&factors)
+            .unwrap()
+            .iter()
+            .map(|values| ishigami(values))
+            .collect();
+        let effects = morris_effects(&design, &factors, &outputs, 200, 7).unwrap();
+        for effect in &effects {
+            let scaled = effect.mu_star_scaled;
+            assert!(
+                effect.mu_star_scaled_low <= scaled && scaled <= effect.mu_star_scaled_high,
+                "{effect:?}"
+            );
+            assert!(
+                effect.mu_star_scaled_high > effect.mu_star_scaled_low,
+                "{effect:?}"
+            );
+        }
+        assert_eq!(
+            effects,
+            morris_effects(&design, &factors, &outputs, 200, 7).unwrap()
+        );
+        assert_ne!(
+            effects,
+            morris_effects(&design, &factors, &outputs, 200, 8).unwrap()
+        );
+
+        let linear: Vec<f64> = design
+            .point_values(&factors)
+            .unwrap()
+            .iter()
+            .map(|values| 2.0 * values[0] - values[2])
+            .collect();
+        for effect in morris_effects(&design, &factors, &linear, 200, 7).unwrap() {
+            let scaled = effect.mu_star_scaled;
+            assert!(
+                (effect.mu_star_scaled_low - scaled).abs() < 1e-9
+                    && (effect.mu_star_scaled_high - scaled).abs() < 1e-9,
+                "{effect:?}"
+            );
+        }
     }
 
     /// On Ishigami, x3 acts only through its interaction with x1 (b x3⁴ sin x1), so its effects
@@ -563,7 +768,7 @@ mod tests {
             .iter()
             .map(|values| ishigami(values))
             .collect();
-        let effects = morris_effects(&design, &factors, &outputs).unwrap();
+        let effects = morris_effects(&design, &factors, &outputs, 100, 1).unwrap();
         assert!(effects.iter().all(|effect| effect.effects_used == 50));
         assert!(effects[2].sigma > 0.1, "{effects:?}");
         assert!(effects[2].mu_star > 0.1, "{effects:?}");
@@ -593,7 +798,7 @@ mod tests {
             .iter()
             .map(|values| 3.0 * values[0])
             .collect();
-        let effects = morris_effects(&design, &factors, &outputs).unwrap();
+        let effects = morris_effects(&design, &factors, &outputs, 100, 1).unwrap();
         assert!(effects[0].effects_used > 0 && effects[0].effects_used < 40);
         assert!((effects[0].mu_star - 3.0).abs() < 1e-12);
         assert_eq!(effects[0].sigma, 0.0);
@@ -604,11 +809,11 @@ mod tests {
         let factors = ishigami_factors();
         let design = morris_design(3, 4, 4, 0).unwrap();
         let constant = vec![2.0; design.points().len()];
-        for effect in morris_effects(&design, &factors, &constant).unwrap() {
+        for effect in morris_effects(&design, &factors, &constant, 100, 1).unwrap() {
             assert_eq!((effect.mu_star, effect.mu, effect.sigma), (0.0, 0.0, 0.0));
         }
         let no_trajectories = morris_design(3, 0, 4, 0).unwrap();
-        for effect in morris_effects(&no_trajectories, &factors, &[]).unwrap() {
+        for effect in morris_effects(&no_trajectories, &factors, &[], 100, 1).unwrap() {
             assert_eq!(
                 (effect.mu_star, effect.sigma, effect.effects_used),
                 (0.0, 0.0, 0)
@@ -616,12 +821,12 @@ mod tests {
         }
         let no_factors = morris_design(0, 3, 4, 0).unwrap();
         assert!(
-            morris_effects(&no_factors, &[], &[1.0, 2.0, 3.0])
+            morris_effects(&no_factors, &[], &[1.0, 2.0, 3.0], 100, 1)
                 .unwrap()
                 .is_empty()
         );
         assert_eq!(
-            morris_effects(&design, &factors[..2], &constant).unwrap_err(),
+            morris_effects(&design, &factors[..2], &constant, 100, 1).unwrap_err(),
             ExperimentError::FactorCount {
                 expected: 3,
                 found: 2
@@ -630,7 +835,7 @@ mod tests {
         let mut with_infinity = constant.clone();
         with_infinity[3] = f64::INFINITY;
         assert!(matches!(
-            morris_effects(&design, &factors, &with_infinity),
+            morris_effects(&design, &factors, &with_infinity, 100, 1),
             Err(ExperimentError::NonFiniteOutput { index: 3, .. })
         ));
     }

@@ -347,6 +347,7 @@ pub fn charts(results: &CalibrationResults<'_>) -> Vec<ChartFile> {
                             high: p.values[b],
                         })
                         .collect(),
+                    connect: false,
                 }],
             }),
             frame: Frame {

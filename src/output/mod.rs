@@ -13,6 +13,7 @@ pub mod checkpoint;
 pub mod compare;
 pub mod figures;
 pub mod files;
+pub mod findings;
 pub mod manifest;
 pub mod numbers;
 pub mod outcomes;

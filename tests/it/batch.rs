@@ -1083,3 +1083,84 @@ fn the_memory_the_points_would_hold_bounds_an_experiment() {
         "{message}"
     );
 }
+
+/// `secsim batch` prints the table of design points, columns aligned, and writes report.html:
+/// the findings first (the points with the highest and lowest mean of each outcome, as
+/// experiments.csv has them), then the table, the charts and the details.
+#[test]
+fn batch_prints_its_table_and_reports_the_findings_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = secsim(
+        dir.path(),
+        &["batch", &data_arg("grid.ron"), "--out", "grid", "--quiet"],
+    );
+    assert_success(&output);
+    let printed = stdout(&output);
+    let lines: Vec<&str> = printed.lines().collect();
+    let header = lines
+        .iter()
+        .position(|line| line.starts_with("point"))
+        .unwrap_or_else(|| panic!("no table: {printed}"));
+    let table = &lines[header..header + 13];
+    assert!(table[0].contains("attacks_total"), "{}", table[0]);
+    assert!(
+        lines[header + 13]
+            .starts_with("(each outcome: mean over the point's runs (interval holding 90% of them")
+            && lines[header + 13].contains("attacks_total: events"),
+        "{}",
+        lines[header + 13]
+    );
+    for (point, row) in table[1..].iter().enumerate() {
+        let first: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(first[0], point.to_string(), "{row}");
+        assert!(row.contains(" to "), "{row}");
+    }
+    let widths: Vec<usize> = table.iter().map(|line| line.chars().count()).collect();
+    assert!(
+        widths.windows(2).all(|pair| pair[0] == pair[1]),
+        "not aligned:\n{}",
+        table.join("\n")
+    );
+
+    let folder = dir.path().join("grid");
+    let report = fs::read_to_string(folder.join("report.html")).unwrap();
+    let findings = report
+        .find("<h2>Findings</h2><p class=\"findings\">Over 12 design points of grid")
+        .unwrap_or_else(|| panic!("no findings first: {report}"));
+    assert_eq!(report.find("<h2>"), Some(findings));
+    let paragraph = &report[findings..];
+    let paragraph = &paragraph[..paragraph.find("</p>").unwrap()];
+    // The point with the highest and the lowest mean attacks, from experiments.csv.
+    let experiments = Table::read(&folder.join("experiments.csv"));
+    let column = experiments.column("attacks_total_mean");
+    let means: Vec<f64> = experiments
+        .rows
+        .iter()
+        .map(|row| number(&row[column]))
+        .collect();
+    let highest = (0..means.len())
+        .max_by(|&a, &b| means[a].total_cmp(&means[b]).then(b.cmp(&a)))
+        .unwrap();
+    let lowest = (0..means.len())
+        .min_by(|&a, &b| means[a].total_cmp(&means[b]).then(a.cmp(&b)))
+        .unwrap();
+    assert!(means[highest] > means[lowest], "{means:?}");
+    let sentence = &paragraph[paragraph
+        .find("attacks_total (events) is highest, ")
+        .unwrap()..];
+    let low_part = sentence.find("; and lowest, ").unwrap();
+    assert!(
+        sentence[..low_part].contains(&format!("at point {highest} (arms_volume = ")),
+        "{sentence}"
+    );
+    assert!(
+        sentence[low_part..].contains(&format!("at point {lowest} (arms_volume = ")),
+        "{sentence}"
+    );
+    assert!(sentence.contains("(90% of runs "), "{sentence}");
+    let table = report.find("<table>").unwrap();
+    let charts = report.find("<figure>").unwrap();
+    let details = report.find("<h2>Details</h2>").unwrap();
+    assert!(findings < table && table < charts && charts < details);
+    assert_eq!(report.matches("<tr>").count(), 13, "a row per point");
+}

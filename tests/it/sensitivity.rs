@@ -18,6 +18,23 @@ const IDLE_RANGE: (f64, f64) = (0.0, 100.0);
 const SOBOL_SAMPLES: usize = 128;
 const MORRIS_TRAJECTORIES: usize = 12;
 const RUNS: &str = "10";
+/// Header of a Morris sensitivity.csv: the first four columns as they always were, the
+/// comparable measures after them.
+const MORRIS_HEADER: [&str; 13] = [
+    "outcome",
+    "parameter",
+    "mu_star",
+    "sigma",
+    "mu_star_scaled",
+    "mu_star_scaled_low",
+    "mu_star_scaled_high",
+    "sigma_scaled",
+    "sigma_scaled_low",
+    "sigma_scaled_high",
+    "mu",
+    "screening_width",
+    "rank",
+];
 /// Provenance file an output folder may hold besides its results; it records timestamps and the
 /// thread count, so it differs between reruns by design.
 const MANIFEST: &str = "manifest.json";
@@ -245,7 +262,7 @@ fn morris_ranks_the_parameters_the_same_way() {
         "morris",
         &["--no-charts"],
     );
-    let indices = indices(&folder, &["outcome", "parameter", "mu_star", "sigma"]);
+    let indices = indices(&folder, &MORRIS_HEADER);
     let attacks_rate = indices[&key("attacks_total", "rate")][0];
     // Six months at about `rate` attacks each, a little less where the arms flow adds capacity:
     // about 5.7 attacks per unit of rate.
@@ -259,8 +276,49 @@ fn morris_ranks_the_parameters_the_same_way() {
             &indices[&key(outcome, "idle")],
         );
         assert!(rate[0] > 0.0, "{outcome}: mu*(rate) = {}", rate[0]);
-        assert_eq!(idle[..], [0.0, 0.0], "{outcome}: idle has effects");
+        assert_eq!(idle[..2], [0.0, 0.0], "{outcome}: idle has effects");
         assert!(rate[0] > idle[0], "{outcome}");
+        // The comparable columns: mu* and sigma times the screening range (0.99 of a uniform's
+        // width), with bootstrap intervals around mu*'s; a parameter without effect is 0 with
+        // an interval of 0; ranks follow the scaled mu*.
+        let [
+            _,
+            _,
+            scaled,
+            scaled_low,
+            scaled_high,
+            sigma_scaled,
+            _,
+            _,
+            mu,
+            width,
+            rank,
+        ] = rate[..]
+        else {
+            panic!("eleven numbers");
+        };
+        let rate_width = 0.99 * (RATE_RANGE.1 - RATE_RANGE.0);
+        assert!((width - rate_width).abs() < 1e-9, "{outcome}: {width}");
+        assert!(
+            (scaled - rate[0] * width).abs() <= 1e-9 * scaled.abs(),
+            "{outcome}: {scaled} is not mu* x width"
+        );
+        assert!(
+            (sigma_scaled - rate[1] * width).abs() <= 1e-9 * sigma_scaled.abs().max(1.0),
+            "{outcome}"
+        );
+        assert!(
+            scaled_low <= scaled && scaled <= scaled_high && scaled_low > 0.0,
+            "{outcome}: {scaled_low} {scaled} {scaled_high}"
+        );
+        assert!(mu.abs() <= rate[0] + 1e-12, "{outcome}: |mu| above mu*");
+        assert_eq!(rank, 1.0, "{outcome}");
+        assert_eq!(idle[2..8], [0.0; 6], "{outcome}: idle has scaled effects");
+        assert!(
+            (idle[9] - 0.99 * (IDLE_RANGE.1 - IDLE_RANGE.0)).abs() < 1e-9,
+            "{outcome}"
+        );
+        assert_eq!(idle[10], 2.0, "{outcome}");
     }
     // r (k + 1) points: trajectories of k + 1 points, each step moving one parameter.
     let k = PARAMETERS.len();
@@ -473,4 +531,163 @@ fn unconverged_sobol_estimates_are_flagged_with_more_samples_suggested() {
     );
     let morris = quick_analysis(dir.path(), "morris", "4", &["--out", "morris"]);
     assert!(!morris.contains("not converged"), "{morris}");
+}
+
+/// The printed table of one outcome: the lines from its title to the next blank line.
+fn printed_table<'a>(stdout: &'a str, outcome: &str) -> Vec<&'a str> {
+    let mut lines = stdout.lines().skip_while(|line| !line.starts_with(outcome));
+    let title = lines
+        .next()
+        .unwrap_or_else(|| panic!("no table for {outcome}: {stdout}"));
+    std::iter::once(title)
+        .chain(lines.take_while(|line| !line.is_empty()))
+        .collect()
+}
+
+/// Every line of a table (header and rows) ends at the same column: the last column holds
+/// numbers, right-aligned.
+fn assert_aligned(table: &[&str]) {
+    let widths: Vec<usize> = table[1..].iter().map(|line| line.chars().count()).collect();
+    assert!(
+        widths.windows(2).all(|pair| pair[0] == pair[1]),
+        "not aligned:\n{}",
+        table.join("\n")
+    );
+}
+
+/// The printed table ranks parameters by the comparable measure, with intervals: rate (which
+/// drives both outcomes) first, idle (no effect at all) second with no spread.
+#[test]
+fn the_printed_table_ranks_parameters_with_intervals_in_aligned_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    for (method, samples, title, column) in [
+        (
+            "sobol",
+            "8",
+            "ranked by total index ST",
+            "ST (95% interval)",
+        ),
+        (
+            "morris",
+            "4",
+            "ranked by mu* over each parameter's range",
+            "mu* over range (95% interval)",
+        ),
+    ] {
+        let printed = quick_analysis(dir.path(), method, samples, &["--out", method]);
+        for outcome in OUTCOMES {
+            let table = printed_table(&printed, outcome);
+            assert!(table[0].ends_with(title), "{method}: {}", table[0]);
+            assert_eq!(table.len(), 2 + PARAMETERS.len(), "{method}: {table:?}");
+            assert!(table[1].contains(column), "{method}: {}", table[1]);
+            let words = |line: &str| -> Vec<String> {
+                line.split_whitespace().map(str::to_owned).collect()
+            };
+            let (first, second) = (words(table[2]), words(table[3]));
+            assert_eq!(first[..2], ["1", "rate"], "{method}: {table:?}");
+            assert_eq!(second[..2], ["2", "idle"], "{method}: {table:?}");
+            // An estimate, then its interval "(low to high)".
+            assert_eq!(first[3], format!("({}", first[3].trim_start_matches('(')));
+            assert_eq!(first[4], "to", "{method}: {table:?}");
+            let (estimate, low, high) = (
+                number(&first[2]),
+                number(first[3].trim_start_matches('(')),
+                number(first[5].trim_end_matches(')')),
+            );
+            assert!(low < high, "{method}: {table:?}");
+            assert!(estimate > 0.0, "{method}: {table:?}");
+            assert_eq!(second[2..5], ["0", "(no", "spread)"], "{method}: {table:?}");
+            assert_aligned(&table);
+        }
+    }
+}
+
+/// `secsim sensitivity` with charts, quick; its folder and stdout.
+fn analysis_with_report(dir: &Path, method: &str, samples: &str) -> (PathBuf, String) {
+    let file = scenario("sensitivity.ron");
+    let output = secsim(
+        dir,
+        &[
+            "sensitivity",
+            &file,
+            "--method",
+            method,
+            "--samples",
+            samples,
+            "--runs",
+            "2",
+            "--quiet",
+            "--out",
+            method,
+        ],
+    );
+    assert_success(&output);
+    (dir.join(method), String::from_utf8(output.stdout).unwrap())
+}
+
+/// Where `needle` first occurs in `report`, failing if it does not.
+fn position(report: &str, needle: &str) -> usize {
+    report
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in the report"))
+}
+
+/// report.html leads with the findings in plain words, then the warning when Sobol estimates
+/// are not converged, the tables, the charts, and the details last.
+#[test]
+fn the_report_leads_with_the_findings_then_the_tables_charts_and_details() {
+    let dir = tempfile::tempdir().unwrap();
+    // 4 samples: not converged (see the test above), so the report must say so.
+    let (folder, printed) = analysis_with_report(dir.path(), "sobol", "4");
+    assert!(printed.contains("not converged"), "{printed}");
+    let report = fs::read_to_string(folder.join("report.html")).unwrap();
+    let findings = position(&report, "<h2>Findings</h2><p class=\"findings\">");
+    // The first heading of the body is the findings.
+    assert_eq!(report.find("<h2>"), Some(findings), "{report}");
+    let paragraph = &report[findings..];
+    let paragraph = &paragraph[..paragraph.find("</p>").unwrap()];
+    assert!(
+        paragraph.contains("Of 2 uncertain parameters, rate explains"),
+        "{paragraph}"
+    );
+    assert!(
+        paragraph.contains("of the variance of attacks_total (total index "),
+        "{paragraph}"
+    );
+    assert!(paragraph.contains("95% interval "), "{paragraph}");
+    let warning = position(&report, "not converged");
+    let table = position(&report, "<table>");
+    let charts = position(&report, "<figure>");
+    let details = position(&report, "<h2>Details</h2>");
+    assert!(
+        findings < warning && warning < table && table < charts && charts < details,
+        "out of order: {findings} {warning} {table} {charts} {details}"
+    );
+    assert!(report.contains("rerun with --samples 16"), "{report}");
+    // One table row per parameter and outcome, most influential first.
+    for outcome in OUTCOMES {
+        let section = &report[position(&report, &format!("<h3>{outcome} ("))..];
+        let (rate, idle) = (
+            position(section, "<td>rate</td>"),
+            position(section, "<td>idle</td>"),
+        );
+        assert!(rate < idle, "{outcome}");
+    }
+    assert!(
+        report.contains("Saltelli design of 4 base samples (16 points"),
+        "details"
+    );
+
+    let (folder, _) = analysis_with_report(dir.path(), "morris", "4");
+    let report = fs::read_to_string(folder.join("report.html")).unwrap();
+    let findings = position(
+        &report,
+        "<p class=\"findings\">Of 2 uncertain parameters, rate moves attacks_total (events) most: across its range, by ",
+    );
+    assert!(findings < position(&report, "<table>"));
+    assert!(
+        !report.contains("not converged"),
+        "Morris has no such warning"
+    );
+    assert!(report.contains("mu* over range (95% interval)"));
 }
