@@ -1,7 +1,8 @@
 //! `secsim check`: re-runs a scenario with a baseline's seed and runs, in memory, and compares.
 //!
 //! - Exact mode: the digest of the result files must equal the baseline's. On a mismatch, the
-//!   summaries that differ are listed, the largest relative difference first.
+//!   summaries that differ are listed: outcomes and events first, each group by how many Monte
+//!   Carlo standard errors apart the two values are.
 //! - Statistical mode, with K the tolerance multiple (default 4):
 //!   each mean within K combined Monte Carlo standard errors,
 //!   |m - m0| <= K sqrt(mcse^2 + mcse0^2); each quantile within the sketch's relative accuracy
@@ -90,6 +91,12 @@ impl Item {
         }
     }
 
+    /// Outcomes and events are what a scenario is read for; series-months are the detail
+    /// behind them, so reports list them after.
+    pub fn is_headline(&self) -> bool {
+        !matches!(self, Item::Series { .. })
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Item::Outcome { .. } => "outcome",
@@ -138,6 +145,9 @@ pub struct Comparison {
     pub difference: Option<f64>,
     /// The statistical tolerance, when the statistic has one (means, quantiles, probabilities).
     pub tolerance: Option<f64>,
+    /// The combined Monte Carlo standard error of the two values, sqrt(se^2 + se0^2), when both
+    /// sides have one.
+    pub standard_error: Option<f64>,
     /// |difference| / tolerance: infinite when a value appeared or vanished, or when it moved
     /// with a zero tolerance; 0 when equal.
     pub ratio: f64,
@@ -147,6 +157,83 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// |difference| / standard error: how far apart the two values are in Monte Carlo noise.
+    /// Infinite when a value with no Monte Carlo error (a standard error of 0) moved; `None`
+    /// when there is no standard error (`n`, `sd`) or one side has no value.
+    pub fn standard_errors(&self) -> Option<f64> {
+        let difference = self.difference?;
+        let standard_error = self.standard_error?;
+        Some(if difference == 0.0 {
+            0.0
+        } else if standard_error > 0.0 {
+            difference.abs() / standard_error
+        } else {
+            f64::INFINITY
+        })
+    }
+
+    /// Why the comparison failed, in words and numbers; `None` when it passed.
+    pub fn reason(&self, mode: Mode) -> Option<String> {
+        if self.pass {
+            return None;
+        }
+        let (then, now) = match (self.baseline, self.now) {
+            (Some(then), Some(now)) => (then, now),
+            (None, _) => return Some("no value in the baseline".to_owned()),
+            (_, None) => return Some("no value now".to_owned()),
+        };
+        Some(match mode {
+            // Shortest round-trip formatting shows the digits that differ, which the table's
+            // six significant digits may hide.
+            Mode::Exact => {
+                let within = if self.ratio <= 1.0 {
+                    "within"
+                } else {
+                    "outside"
+                };
+                match self.standard_errors() {
+                    Some(apart) if apart.is_finite() => format!(
+                        "bytes differ: {then} vs {now} ({} standard errors apart, {within} \
+                         statistical mode's tolerance)",
+                        standard_errors_text(apart)
+                    ),
+                    Some(_) => format!(
+                        "bytes differ: {then} vs {now} (standard error 0, {within} statistical \
+                         mode's tolerance)"
+                    ),
+                    None => format!("bytes differ: {then} vs {now}"),
+                }
+            }
+            Mode::Statistical => {
+                let difference = trimmed(number(Some((now - then).abs())));
+                match (self.standard_error, self.tolerance) {
+                    (Some(standard_error), Some(tolerance)) if standard_error > 0.0 => format!(
+                        "differs by {:.1} standard errors; tolerance {:.1}",
+                        (now - then).abs() / standard_error,
+                        tolerance / standard_error
+                    ),
+                    (Some(_), Some(tolerance)) => format!(
+                        "differs by {difference} with a standard error of 0; tolerance {}",
+                        trimmed(number(Some(tolerance)))
+                    ),
+                    _ => format!("differs by {difference}; no standard error to compare with"),
+                }
+            }
+        })
+    }
+
+    /// How far the values moved in units of what statistical mode allows, for ordering: the
+    /// ratio to the tolerance. Exact mode allows no difference, so this gives it the scale: a
+    /// quantile with a standard error of 0 that moved by a hair (the sketch's resolution) stays
+    /// below a mean that moved by a standard error. Rows with no tolerance (`n` and `sd`, in
+    /// exact mode) come last: nothing says how much their difference matters.
+    fn severity(&self) -> f64 {
+        match (self.baseline, self.now, self.tolerance) {
+            (Some(_), Some(_), None) => -1.0,
+            _ => self.ratio,
+        }
+    }
+
     /// |difference| / max(|baseline|, |now|): how much, whatever the unit. Infinite when a
     /// value appeared or vanished.
     pub fn relative_difference(&self) -> f64 {
@@ -198,8 +285,9 @@ pub struct Report {
     pub missing: Vec<Item>,
     /// Items the scenario produces that the baseline lacks.
     pub added: Vec<Item>,
-    /// Every comparison, worst first: in exact mode the largest relative difference, in
-    /// statistical mode the largest ratio of difference to tolerance.
+    /// Every comparison in report order ([`report_order`]): failures first; within them and
+    /// within the rest, outcomes and events before series-months; then the largest ratio of the
+    /// difference to statistical mode's tolerance first.
     pub comparisons: Vec<Comparison>,
 }
 
@@ -349,14 +437,7 @@ pub fn compare(then: &Baseline, now: &Baseline, mode: Mode, tolerance: f64) -> R
         &mut added,
     );
 
-    match mode {
-        Mode::Exact => comparisons.sort_by(|a, b| {
-            b.relative_difference()
-                .total_cmp(&a.relative_difference())
-                .then(b.ratio.total_cmp(&a.ratio))
-        }),
-        Mode::Statistical => comparisons.sort_by(|a, b| b.ratio.total_cmp(&a.ratio)),
-    }
+    comparisons.sort_by(report_order);
     let items_agree = missing.is_empty() && added.is_empty();
     let pass = items_agree
         && match mode {
@@ -389,6 +470,18 @@ pub fn compare(then: &Baseline, now: &Baseline, mode: Mode, tolerance: f64) -> R
         added,
         comparisons,
     }
+}
+
+/// The order of a report's comparisons: failures first, so that the table shows what failed;
+/// within each, the headline items (outcomes and events) before series-months, whose quantiles
+/// of small monthly counts move by whole units and would otherwise lead; then by
+/// [`Comparison::severity`] (the ratio to statistical mode's tolerance), largest first, and by relative difference to break ties.
+pub fn report_order(a: &Comparison, b: &Comparison) -> std::cmp::Ordering {
+    a.pass
+        .cmp(&b.pass)
+        .then(b.item.is_headline().cmp(&a.item.is_headline()))
+        .then(b.severity().total_cmp(&a.severity()))
+        .then(b.relative_difference().total_cmp(&a.relative_difference()))
 }
 
 /// Matches the rows of both sides by key, in the baseline's order then the new ones'.
@@ -484,10 +577,11 @@ impl Rule {
         now: (Option<f64>, Option<f64>),
         slack: f64,
     ) -> Comparison {
-        let tolerance = match (then.1, now.1) {
-            (Some(old), Some(new)) => Some(slack + self.k * old.hypot(new)),
+        let standard_error = match (then.1, now.1) {
+            (Some(old), Some(new)) => Some(old.hypot(new)),
             _ => None,
         };
+        let tolerance = standard_error.map(|standard_error| slack + self.k * standard_error);
         let difference = match (then.0, now.0) {
             (Some(old), Some(new)) => Some(new - old),
             _ => None,
@@ -514,6 +608,7 @@ impl Rule {
             now: now.0,
             difference,
             tolerance,
+            standard_error,
             ratio,
             pass,
         }
@@ -548,6 +643,26 @@ fn number(value: Option<f64>) -> String {
             let decimals = (5 - value.abs().log10().floor() as i32).clamp(0, 8) as usize;
             format!("{value:.decimals$}")
         }
+    }
+}
+
+/// A number of standard errors: one decimal, and "<0.1" rather than a misleading "0.0".
+fn standard_errors_text(apart: f64) -> String {
+    if apart == 0.0 {
+        "0".to_owned()
+    } else if apart < 0.1 {
+        "<0.1".to_owned()
+    } else {
+        format!("{apart:.1}")
+    }
+}
+
+/// A table number without trailing zeros, for sentences: "2", not "2.00000".
+fn trimmed(text: String) -> String {
+    if text.contains('.') && !text.contains('e') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
     }
 }
 
@@ -661,17 +776,21 @@ pub fn render_text(report: &Report) -> String {
             if failures > 0 {
                 let _ = writeln!(
                     text,
-                    "\n{failures} of {} compared values differ; the largest relative differences (showing {}):",
+                    "\n{failures} of {} compared values differ; outcomes and events first, then the \
+                     largest differences relative to statistical mode's tolerance (showing {}):",
                     report.comparisons.len(),
                     failures.min(MAX_TABLE_ROWS)
                 );
                 table(
                     &mut text,
+                    report.mode,
                     &report.comparisons[..failures.min(MAX_TABLE_ROWS)],
                 );
                 let _ = writeln!(
                     text,
-                    "(tolerance and ratio are statistical mode's, for scale: --mode statistical)"
+                    "(standard errors give the scale: --mode statistical allows {} of them, plus \
+                     the sketch's accuracy for quantiles)",
+                    report.tolerance
                 );
             } else if !report.digest_matches() {
                 let _ = writeln!(
@@ -684,10 +803,11 @@ pub fn render_text(report: &Report) -> String {
             let rows = report.comparisons.len().min(MAX_TABLE_ROWS);
             let _ = writeln!(
                 text,
-                "\n{failures} of {} compared values outside the tolerance; the worst (showing {rows}):",
+                "\n{failures} of {} compared values outside the tolerance; failures first, outcomes \
+                 and events before series, the largest ratio to the tolerance first (showing {rows}):",
                 report.comparisons.len()
             );
-            table(&mut text, &report.comparisons[..rows]);
+            table(&mut text, report.mode, &report.comparisons[..rows]);
         }
     }
     let _ = writeln!(
@@ -702,46 +822,84 @@ pub fn render_text(report: &Report) -> String {
     text
 }
 
-/// The comparison rows, the first column as wide as the longest item shown.
-fn table(text: &mut String, comparisons: &[Comparison]) {
-    let labels: Vec<String> = comparisons
+/// The comparison rows: every column as wide as its widest cell, so that columns line up
+/// whatever the length of the names; the last column (the verdict and why) is free text.
+fn table(text: &mut String, mode: Mode, comparisons: &[Comparison]) {
+    let header = [
+        "item",
+        "statistic",
+        "baseline",
+        "now",
+        "difference",
+        "relative",
+        "tolerance",
+        "std errors",
+        "result",
+    ];
+    let rows: Vec<Vec<String>> = comparisons
         .iter()
-        .map(|comparison| comparison.item.label())
+        .map(|comparison| {
+            let relative = comparison.relative_difference();
+            let mut row = vec![
+                comparison.item.label(),
+                comparison.statistic.to_owned(),
+                number(comparison.baseline),
+                number(comparison.now),
+                number(comparison.difference),
+                if relative.is_finite() {
+                    format!("{:.2}%", 100.0 * relative)
+                } else {
+                    "-".to_owned()
+                },
+                number(comparison.tolerance),
+            ];
+            row.push(match comparison.standard_errors() {
+                Some(apart) if apart.is_finite() => standard_errors_text(apart),
+                Some(_) => "inf".to_owned(),
+                None => "-".to_owned(),
+            });
+            row.push(match comparison.reason(mode) {
+                Some(reason) => format!("FAIL: {reason}"),
+                None if comparison.pass => "ok".to_owned(),
+                None => "FAIL".to_owned(),
+            });
+            row
+        })
         .collect();
-    let width = labels
-        .iter()
-        .map(|label| label.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(44);
-    let _ = writeln!(
-        text,
-        "{:<width$} {:>11} {:>13} {:>13} {:>12} {:>9} {:>12} {:>8}",
-        "item", "statistic", "baseline", "now", "difference", "relative", "tolerance", "ratio"
-    );
-    for (comparison, label) in comparisons.iter().zip(&labels) {
-        let relative = comparison.relative_difference();
-        let _ = writeln!(
-            text,
-            "{:<width$} {:>11} {:>13} {:>13} {:>12} {:>9} {:>12} {:>8}  {}",
-            label,
-            comparison.statistic,
-            number(comparison.baseline),
-            number(comparison.now),
-            number(comparison.difference),
-            if relative.is_finite() {
-                format!("{:.2}%", 100.0 * relative)
-            } else {
-                "-".to_owned()
-            },
-            number(comparison.tolerance),
-            if comparison.ratio.is_finite() {
-                format!("{:.2}", comparison.ratio)
-            } else {
-                "inf".to_owned()
-            },
-            if comparison.pass { "ok" } else { "FAIL" }
-        );
+    aligned(text, &header, &rows);
+}
+
+/// Writes `header` and `rows` as columns: the first left-aligned, the last unpadded, the others
+/// right-aligned (numbers), each as wide as its widest cell.
+fn aligned(text: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let last = header.len() - 1;
+    let widths: Vec<usize> = (0..header.len())
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .chain([header[column].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let header: Vec<String> = header.iter().map(|cell| (*cell).to_owned()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            let width = widths[column];
+            match column {
+                0 => {
+                    let _ = write!(line, "{cell:<width$}");
+                }
+                _ if column == last => {
+                    let _ = write!(line, "  {cell}");
+                }
+                _ => {
+                    let _ = write!(line, " {cell:>width$}");
+                }
+            }
+        }
+        let _ = writeln!(text, "{}", line.trim_end());
     }
 }
 
@@ -756,9 +914,10 @@ fn finite(value: Option<f64>) -> Value {
 /// `runs`, `version` (`baseline`, `now`), `digest` (`baseline`, `now`, `match`,
 /// `files`: per file `baseline`, `now`, `match`), `missing`, `added`, `compared`, `failed`,
 /// `moved` (`outcomes` and `events`: `name`, `statistics`; `series`: `metric`, `actor`,
-/// `months`), and `comparisons`: every comparison, worst first, with `item` (`kind`, `name`, `metric`,
-/// `actor`, `month`), `statistic`, `baseline`, `now`, `difference`, `tolerance`, `ratio`
-/// (null when infinite) and `pass`.
+/// `months`), and `comparisons`: every comparison in the text report's order ([`report_order`]),
+/// with `item` (`kind`, `name`, `metric`, `actor`, `month`), `statistic`, `baseline`, `now`,
+/// `difference`, `tolerance`, `standard_error`, `ratio` (null when infinite), `pass` and
+/// `reason` (null when it passed).
 pub fn render_json(report: &Report) -> Result<String, serde_json::Error> {
     let files: serde_json::Map<String, Value> = report
         .file_digests
@@ -781,8 +940,10 @@ pub fn render_json(report: &Report) -> Result<String, serde_json::Error> {
                 "now": finite(comparison.now),
                 "difference": finite(comparison.difference),
                 "tolerance": finite(comparison.tolerance),
+                "standard_error": finite(comparison.standard_error),
                 "ratio": finite(Some(comparison.ratio)),
                 "pass": comparison.pass,
+                "reason": comparison.reason(report.mode),
             })
         })
         .collect();
@@ -851,40 +1012,226 @@ mod tests {
         }
     }
 
-    /// Columns line up whatever the length of an item's name.
-    #[test]
-    fn table_columns_align_for_long_names() {
-        let long = Item::Outcome {
-            name: "violence_against_civilians_fatalities_in_the_whole_sahel_total".to_owned(),
-        };
-        let comparisons = [
-            rule(Mode::Statistical).compare(
-                item(),
-                "mean",
-                (Some(1.0), Some(0.1)),
-                (Some(1.0), Some(0.1)),
-                0.0,
-            ),
-            rule(Mode::Statistical).compare(
-                long,
-                "mean",
-                (Some(1.0), Some(0.1)),
-                (Some(9.0), Some(0.1)),
-                0.0,
-            ),
-        ];
-        let mut text = String::new();
-        table(&mut text, &comparisons);
-        let lines: Vec<&str> = text.lines().collect();
-        let column = |line: &str| {
-            line.find("mean")
-                .or_else(|| line.find("statistic"))
-                .unwrap()
-        };
-        let header_end = lines[0].find("statistic").unwrap() + "statistic".len();
-        for line in &lines[1..] {
-            assert_eq!(column(line) + "mean".len(), header_end, "{text}");
+    fn outcome(name: &str) -> Item {
+        Item::Outcome {
+            name: name.to_owned(),
         }
+    }
+
+    fn series(month: usize) -> Item {
+        Item::Series {
+            metric: "attacks".to_owned(),
+            actor: "Niger".to_owned(),
+            month,
+            date: "2025-01".to_owned(),
+        }
+    }
+
+    /// The columns' right edges (numbers) and the result column's start, from the header.
+    fn assert_aligned(text: &str) {
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines[0];
+        let result_column = header.find("result").unwrap();
+        let right_edges: Vec<usize> = ["statistic", "baseline", "now", "difference", "relative"]
+            .iter()
+            .chain(&["tolerance", "std errors"])
+            .map(|name| header.find(name).unwrap() + name.len())
+            .collect();
+        for line in &lines[1..] {
+            let characters: Vec<char> = line.chars().collect();
+            for &edge in &right_edges {
+                assert!(
+                    characters[edge - 1] != ' ' && characters[edge] == ' ',
+                    "a cell does not end at column {edge}:\n{text}"
+                );
+            }
+            let result: String = characters[result_column..].iter().collect();
+            assert!(
+                result.starts_with("ok") || result.starts_with("FAIL"),
+                "the result column does not start at {result_column}:\n{text}"
+            );
+        }
+    }
+
+    /// Columns line up whatever the length of an item's name: widths come from the cells.
+    #[test]
+    fn table_columns_align_for_any_name_length() {
+        let long_name = "violence_against_civilians_fatalities_in_the_sahel_all_years";
+        assert_eq!(long_name.len(), 60);
+        for mode in [Mode::Exact, Mode::Statistical] {
+            let comparisons = [
+                rule(mode).compare(
+                    outcome(long_name),
+                    "mean",
+                    (Some(1.0), Some(0.1)),
+                    (Some(9.0), Some(0.1)),
+                    0.0,
+                ),
+                rule(mode).compare(
+                    item(),
+                    "p05",
+                    (Some(1234567.0), Some(0.1)),
+                    (Some(1234567.0), Some(0.1)),
+                    0.0,
+                ),
+                rule(mode).compare(series(7), "sd", (Some(3.5), None), (None, None), 0.0),
+            ];
+            let mut text = String::new();
+            table(&mut text, mode, &comparisons);
+            assert!(text.contains(long_name), "{text}");
+            assert_aligned(&text);
+        }
+    }
+
+    /// Failures first; among them outcomes and events before series-months (whose small
+    /// monthly counts move by whole units); then the largest standardised difference first.
+    #[test]
+    fn failures_lead_then_headline_items_then_the_largest_standardised_difference() {
+        for mode in [Mode::Exact, Mode::Statistical] {
+            let rule = rule(mode);
+            let mut comparisons = [
+                // A series quantile 13 -> 14 with a large relative difference but 1.4 standard
+                // errors: the row that used to lead the exact report.
+                rule.compare(
+                    series(5),
+                    "p25",
+                    (Some(13.0), Some(0.5)),
+                    (Some(14.0), Some(0.5)),
+                    0.0,
+                ),
+                // An outcome's mean 2 standard errors apart.
+                rule.compare(
+                    outcome("small_move"),
+                    "mean",
+                    (Some(100.0), Some(1.0)),
+                    (Some(100.0 + 2.0 * 2f64.sqrt()), Some(1.0)),
+                    0.0,
+                ),
+                // An outcome's mean 30 standard errors apart.
+                rule.compare(
+                    outcome("large_move"),
+                    "mean",
+                    (Some(100.0), Some(1.0)),
+                    (Some(100.0 + 30.0 * 2f64.sqrt()), Some(1.0)),
+                    0.0,
+                ),
+                // A series mean 50 standard errors apart.
+                rule.compare(
+                    series(9),
+                    "mean",
+                    (Some(10.0), Some(0.1)),
+                    (Some(10.0 + 50.0 * 0.1 * 2f64.sqrt()), Some(0.1)),
+                    0.0,
+                ),
+                // An outcome that did not move.
+                rule.compare(
+                    outcome("still"),
+                    "mean",
+                    (Some(5.0), Some(1.0)),
+                    (Some(5.0), Some(1.0)),
+                    0.0,
+                ),
+            ];
+            comparisons.sort_by(report_order);
+            let order: Vec<(String, bool)> = comparisons
+                .iter()
+                .map(|comparison| (comparison.item.label(), comparison.pass))
+                .collect();
+            let expected: Vec<(String, bool)> = match mode {
+                // Exact mode fails every row that moved.
+                Mode::Exact => vec![
+                    ("outcome large_move".to_owned(), false),
+                    ("outcome small_move".to_owned(), false),
+                    (series(9).label(), false),
+                    (series(5).label(), false),
+                    ("outcome still".to_owned(), true),
+                ],
+                // Statistical mode (K = 4) passes the moves of 2 and 1.4 standard errors.
+                Mode::Statistical => vec![
+                    ("outcome large_move".to_owned(), false),
+                    (series(9).label(), false),
+                    ("outcome small_move".to_owned(), true),
+                    ("outcome still".to_owned(), true),
+                    (series(5).label(), true),
+                ],
+            };
+            assert_eq!(order, expected, "{mode:?}");
+        }
+    }
+
+    /// A failed row says why in words and numbers, never by a bare ratio.
+    #[test]
+    fn failed_rows_say_why() {
+        let exact = rule(Mode::Exact).compare(
+            series(5),
+            "p25",
+            (Some(13.0), Some(0.5)),
+            (Some(14.0), Some(0.5)),
+            0.0,
+        );
+        assert_eq!(
+            exact.reason(Mode::Exact).unwrap(),
+            "bytes differ: 13 vs 14 (1.4 standard errors apart, within statistical mode's tolerance)"
+        );
+        // Digits beyond the table's six significant ones are shown when they are the difference.
+        let tiny = rule(Mode::Exact).compare(
+            item(),
+            "sd",
+            (Some(4.07410001), None),
+            (Some(4.0741), None),
+            0.0,
+        );
+        assert_eq!(
+            tiny.reason(Mode::Exact).unwrap(),
+            "bytes differ: 4.07410001 vs 4.0741"
+        );
+        // sqrt(3^2 + 4^2) = 5: 30 apart is 6 standard errors, the tolerance 4 of them.
+        let statistical = rule(Mode::Statistical).compare(
+            item(),
+            "mean",
+            (Some(100.0), Some(3.0)),
+            (Some(130.0), Some(4.0)),
+            0.0,
+        );
+        assert_eq!(
+            statistical.reason(Mode::Statistical).unwrap(),
+            "differs by 6.0 standard errors; tolerance 4.0"
+        );
+        // A quantile with no Monte Carlo error: only the sketch's slack is allowed.
+        let quantile = rule(Mode::Statistical).compare(
+            series(7),
+            "p05",
+            (Some(1.0), Some(0.0)),
+            (Some(3.0), Some(0.0)),
+            QUANTILE_RELATIVE_ACCURACY,
+        );
+        assert_eq!(
+            quantile.reason(Mode::Statistical).unwrap(),
+            "differs by 2 with a standard error of 0; tolerance 0.005"
+        );
+        let vanished = rule(Mode::Statistical).compare(
+            item(),
+            "mean",
+            (Some(1.0), Some(0.1)),
+            (None, None),
+            0.0,
+        );
+        assert_eq!(vanished.reason(Mode::Statistical).unwrap(), "no value now");
+        let passed = rule(Mode::Statistical).compare(
+            item(),
+            "mean",
+            (Some(100.0), Some(3.0)),
+            (Some(101.0), Some(4.0)),
+            0.0,
+        );
+        assert_eq!(passed.reason(Mode::Statistical), None);
+        // The table shows the reason after FAIL.
+        let mut text = String::new();
+        table(&mut text, Mode::Exact, &[exact]);
+        assert!(
+            text.lines().nth(1).unwrap().ends_with("FAIL: bytes differ: 13 vs 14 (1.4 standard errors apart, within statistical mode's tolerance)"),
+            "{text}"
+        );
     }
 
     #[test]

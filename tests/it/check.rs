@@ -483,8 +483,10 @@ fn json_report_has_the_documented_keys() {
                 "now",
                 "difference",
                 "tolerance",
+                "standard_error",
                 "ratio",
                 "pass",
+                "reason",
             ] {
                 assert!(
                     comparison.get(key).is_some(),
@@ -494,14 +496,168 @@ fn json_report_has_the_documented_keys() {
             for key in ["kind", "name", "metric", "actor", "month"] {
                 assert!(comparison["item"].get(key).is_some(), "{what}: item.{key}");
             }
+            assert_eq!(
+                comparison["reason"].is_null(),
+                comparison["pass"] == true,
+                "{what}: a reason for every failure and only for failures: {comparison}"
+            );
         }
-        // Worst first.
-        if mode == "statistical" {
-            let ratios: Vec<f64> = comparisons
-                .iter()
-                .map(|comparison| comparison["ratio"].as_f64().unwrap_or(f64::INFINITY))
-                .collect();
-            assert!(ratios.windows(2).all(|pair| pair[0] >= pair[1]), "{what}");
+        // The report's order: failures first; within them and within the rest, outcomes and
+        // events before series-months; then the largest ratio to the tolerance (rows without
+        // a tolerance, n and sd in exact mode, last).
+        let keys: Vec<(bool, bool, f64)> = comparisons
+            .iter()
+            .map(|comparison| {
+                let ratio = if comparison["tolerance"].is_null()
+                    && !comparison["baseline"].is_null()
+                    && !comparison["now"].is_null()
+                {
+                    -1.0
+                } else {
+                    comparison["ratio"].as_f64().unwrap_or(f64::INFINITY)
+                };
+                (
+                    comparison["pass"] == true,
+                    comparison["item"]["kind"] == "series",
+                    ratio,
+                )
+            })
+            .collect();
+        assert!(
+            keys.windows(2).all(|pair| {
+                let ((pass_a, series_a, ratio_a), (pass_b, series_b, ratio_b)) = (pair[0], pair[1]);
+                (pass_a, series_a) < (pass_b, series_b)
+                    || ((pass_a, series_a) == (pass_b, series_b) && ratio_a >= ratio_b)
+            }),
+            "{what}"
+        );
+    }
+}
+
+/// The rows of the text report's table: from its header to the first line that is not a row.
+fn table_rows(text: &str) -> Vec<&str> {
+    text.lines()
+        .skip_while(|line| !line.starts_with("item "))
+        .take_while(|line| !line.is_empty() && !line.starts_with('('))
+        .collect()
+}
+
+/// An exact-mode failure leads with the scenario's outcomes, not with quantiles of small monthly
+/// counts, and says of every row why it failed; statistical mode says by how many standard
+/// errors against how many it allows.
+#[test]
+fn failure_reports_lead_with_outcomes_and_say_why_each_row_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    make_baseline(dir.path(), &data("scenario.ron"), "base.json");
+    for (scenario, mode, because) in [
+        ("tiny_change.ron", "exact", "FAIL: bytes differ: "),
+        ("rate_raised.ron", "statistical", "FAIL: differs by "),
+    ] {
+        let output = check(dir.path(), &data(scenario), "base.json", &["--mode", mode]);
+        assert_exit(&output, 1);
+        let text = stdout(&output);
+        let rows = table_rows(&text);
+        assert!(rows.len() > 5, "{mode}: {text}");
+        // Both changes move attacks_mali, which the report names first.
+        assert!(
+            rows[1].starts_with("outcome attacks_mali ")
+                || rows[1].starts_with("outcome mali_over_15 "),
+            "{mode}: {text}"
+        );
+        let headline = |row: &str| row.starts_with("outcome ") || row.starts_with("event ");
+        let first_series = rows[1..].iter().position(|row| !headline(row));
+        if let Some(first_series) = first_series {
+            assert!(
+                rows[1 + first_series..].iter().all(|row| !headline(row)),
+                "{mode}: an outcome after a series-month:\n{text}"
+            );
+        }
+        for row in &rows[1..] {
+            assert!(row.contains(because), "{mode}: {row}\n{text}");
+            assert!(
+                !row.trim_end().ends_with("FAIL"),
+                "{mode}: no reason: {row}"
+            );
+        }
+    }
+    // The reason carries the exact values: the statistic that differs in its last digits.
+    let output = check(dir.path(), &data("tiny_change.ron"), "base.json", &[]);
+    let text = stdout(&output);
+    let reason = table_rows(&text)[1].split("bytes differ: ").nth(1).unwrap();
+    let values: Vec<f64> = reason
+        .split(" (")
+        .next()
+        .unwrap()
+        .split(" vs ")
+        .map(|value| value.parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 2, "{reason}");
+    assert_ne!(values[0].to_bits(), values[1].to_bits(), "{reason}");
+}
+
+/// The table's columns line up whatever the length of the names: a 60-character outcome name
+/// pushes every column right by the same amount.
+#[test]
+fn report_columns_align_with_a_60_character_outcome_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let long_name = "attacks_in_mali_by_every_group_over_the_whole_horizon_summed";
+    assert_eq!(long_name.len(), 60);
+    for file in ["scenario.ron", "rate_raised.ron"] {
+        let text = fs::read_to_string(data(file)).unwrap();
+        assert_eq!(text.matches("\"attacks_mali\"").count(), 1, "{file}");
+        fs::write(
+            dir.path().join(file),
+            text.replace("\"attacks_mali\"", &format!("\"{long_name}\"")),
+        )
+        .unwrap();
+    }
+    make_baseline(dir.path(), &dir.path().join("scenario.ron"), "base.json");
+    for mode in ["exact", "statistical"] {
+        let output = check(
+            dir.path(),
+            &dir.path().join("rate_raised.ron"),
+            "base.json",
+            &["--mode", mode],
+        );
+        assert_exit(&output, 1);
+        let text = stdout(&output);
+        let rows = table_rows(&text);
+        assert!(
+            rows.iter().any(|row| row.contains(long_name)),
+            "{mode}: {text}"
+        );
+        assert!(
+            rows.iter().any(|row| !row.contains(long_name)),
+            "{mode}: {text}"
+        );
+        let header = rows[0];
+        let result_column = header.find("result").unwrap();
+        for name in [
+            "statistic",
+            "baseline",
+            "now",
+            "difference",
+            "relative",
+            "tolerance",
+            "std errors",
+        ] {
+            // Numbers are right-aligned: every cell ends where its header ends.
+            let edge = header.find(name).unwrap() + name.len();
+            for row in &rows[1..] {
+                let bytes = row.as_bytes();
+                assert!(
+                    bytes[edge - 1] != b' ' && bytes[edge] == b' ',
+                    "{mode}: {name} does not end at column {edge}:\n{}",
+                    rows.join("\n")
+                );
+            }
+        }
+        for row in &rows[1..] {
+            assert!(
+                row[result_column..].starts_with("FAIL") || row[result_column..].starts_with("ok"),
+                "{mode}: result not at column {result_column}:\n{}",
+                rows.join("\n")
+            );
         }
     }
 }

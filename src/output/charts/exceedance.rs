@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Axes, colour, describe, draw_legend, line_key, padded_range, percent, plot_with_axes,
+    Axes, colour, draw_legend, draw_wide_line, line_key, padded_range, percent, plot_with_axes,
     short_number,
 };
 
@@ -57,9 +57,7 @@ impl ExceedanceChart {
                 previous = probability;
             }
             steps.push((x_high, previous));
-            chart
-                .draw_series(LineSeries::new(steps, base.stroke_width(3)))
-                .map_err(describe)?
+            draw_wide_line(&mut chart, &steps, base, 3)?
                 .label(series.label.as_str())
                 .legend(line_key(base, 3));
         }

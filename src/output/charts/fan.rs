@@ -1,11 +1,12 @@
-//! Fan chart: the median by month with 50% and 90% bands, one colour per scenario.
+//! Fan chart: the median by month with 50% and 90% bands, one colour per scenario; overlaid
+//! scenarios' 90% bands are outlined in their colour.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Axes, box_key, colour, describe, draw_legend, line_key, month_label, padded_range,
-    plot_with_axes, short_number,
+    Axes, box_key, colour, describe, draw_legend, draw_wide_line, line_key, month_label,
+    padded_range, plot_with_axes, short_number,
 };
 use crate::scenario::YearMonth;
 
@@ -67,55 +68,89 @@ impl FanChart {
             y_desc: &self.y_label,
         };
         let mut chart = plot_with_axes(area, &axes)?;
-        // One scenario: its bands get legend entries. Several: one entry per scenario, lighter
-        // bands so that overlaps stay readable.
+        // One scenario: its bands get legend entries. Several: one entry per scenario, and each
+        // scenario's 90% band drawn as dashed boundaries in its colour over a faint fill, its 50%
+        // band as a stronger fill with thin edges: fills alone blend where bands overlap (blue
+        // and vermillion make grey-brown) and no longer say whose band is whose; coloured edges
+        // do. One-pixel lines are drawn alike by both backends (no wide-line polygon).
         let single = self.series.len() == 1;
-        let (outer_alpha, inner_alpha) = if single { (0.18, 0.38) } else { (0.12, 0.22) };
-        for (index, series) in self.series.iter().enumerate() {
-            let base = colour(index);
-            let band = |low: usize, high: usize| {
-                let upper = series
-                    .quantiles
-                    .iter()
-                    .enumerate()
-                    .map(|(m, q)| (m as f64, q[high]));
-                let lower = series
-                    .quantiles
-                    .iter()
-                    .enumerate()
-                    .rev()
-                    .map(|(m, q)| (m as f64, q[low]));
-                upper.chain(lower).collect::<Vec<_>>()
-            };
-            for ((low, high), alpha, label) in [
-                ((0, 4), outer_alpha, "90% band (p05-p95)"),
-                ((1, 3), inner_alpha, "50% band (p25-p75)"),
-            ] {
+        let (outer_alpha, inner_alpha) = if single { (0.18, 0.38) } else { (0.06, 0.2) };
+        let band = |series: &FanSeries, low: usize, high: usize| {
+            let upper = series
+                .quantiles
+                .iter()
+                .enumerate()
+                .map(|(m, q)| (m as f64, q[high]));
+            let lower = series
+                .quantiles
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(m, q)| (m as f64, q[low]));
+            upper.chain(lower).collect::<Vec<_>>()
+        };
+        // Layer by layer across scenarios, so that no scenario's fill covers another's lines.
+        for ((low, high), alpha, label) in [
+            ((0, 4), outer_alpha, "90% band (p05-p95)"),
+            ((1, 3), inner_alpha, "50% band (p25-p75)"),
+        ] {
+            for (index, series) in self.series.iter().enumerate() {
+                let fill = colour(index).mix(alpha).filled();
                 let drawn = chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        band(low, high),
-                        base.mix(alpha).filled(),
-                    )))
+                    .draw_series(std::iter::once(Polygon::new(band(series, low, high), fill)))
                     .map_err(describe)?;
                 if single {
-                    drawn.label(label).legend(box_key(base.mix(alpha).filled()));
+                    drawn.label(label).legend(box_key(fill));
                 }
             }
+        }
+        if !single {
+            for (index, series) in self.series.iter().enumerate() {
+                for quantile in [1, 3] {
+                    chart
+                        .draw_series(LineSeries::new(
+                            series
+                                .quantiles
+                                .iter()
+                                .enumerate()
+                                .map(|(m, q)| (m as f64, q[quantile])),
+                            colour(index).stroke_width(1),
+                        ))
+                        .map_err(describe)?;
+                }
+                for quantile in [0, 4] {
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            series
+                                .quantiles
+                                .iter()
+                                .enumerate()
+                                .map(|(m, q)| (m as f64, q[quantile])),
+                            9,
+                            6,
+                            colour(index).stroke_width(2),
+                        ))
+                        .map_err(describe)?;
+                }
+            }
+        }
+        for (index, series) in self.series.iter().enumerate() {
+            let base = colour(index);
             let label = if single {
                 "median".to_owned()
             } else {
-                format!("{} (median, 50% and 90% bands)", series.label)
+                format!(
+                    "{} (median; 50% band shaded; 90% band dashed)",
+                    series.label
+                )
             };
-            chart
-                .draw_series(LineSeries::new(
-                    series
-                        .quantiles
-                        .iter()
-                        .enumerate()
-                        .map(|(m, q)| (m as f64, q[2])),
-                    base.stroke_width(3),
-                ))
-                .map_err(describe)?
+            let median: Vec<(f64, f64)> = series
+                .quantiles
+                .iter()
+                .enumerate()
+                .map(|(m, q)| (m as f64, q[2]))
+                .collect();
+            draw_wide_line(&mut chart, &median, base, 3)?
                 .label(label)
                 .legend(line_key(base, 3));
         }

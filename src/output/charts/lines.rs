@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Axes, colour, describe, draw_legend, line_key, month_label, padded_range, plot_with_axes,
-    short_number,
+    Axes, colour, describe, draw_legend, draw_wide_line, line_key, month_label, padded_range,
+    plot_with_axes, short_number,
 };
 use crate::scenario::YearMonth;
 
@@ -73,12 +73,7 @@ impl LineChart {
                 .iter()
                 .map(|&(month, value)| (month as f64, value))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(
-                    coordinates.iter().copied(),
-                    base.stroke_width(width),
-                ))
-                .map_err(describe)?
+            draw_wide_line(&mut chart, &coordinates, base, width)?
                 .label(line.label.as_str())
                 .legend(line_key(base, width));
             chart

@@ -272,6 +272,38 @@ pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a>(
         .map_err(describe)
 }
 
+/// Draws a polyline `width` pixels wide as one straight segment per pair of points, with a disc
+/// at each inner point as a round join, and returns the segments for a legend entry.
+///
+/// Not `LineSeries`: plotters' bitmap backend turns a wide polyline into one polygon
+/// (`plotters_backend::rasterizer::polygonize`) whose offset vertices are truncated where three
+/// points are collinear and rounded elsewhere, so near a bend the outline folds over itself and
+/// the scanline fill pairs the wrong edges: a cumulative probability, which never falls, showed
+/// dips in the PNG that the SVG (a native stroke) does not have. A two-point segment becomes a
+/// plain quadrilateral and a disc is a disc in both backends, so PNG and SVG show one shape.
+pub(crate) fn draw_wide_line<'a, 'b, DB: DrawingBackend + 'a>(
+    chart: &'b mut Plot<'a, DB>,
+    points: &[(f64, f64)],
+    colour: RGBColor,
+    width: u32,
+) -> Result<&'b mut plotters::chart::SeriesAnno<'a, DB>, String> {
+    let inner = points.get(1..points.len().saturating_sub(1)).unwrap_or(&[]);
+    chart
+        .draw_series(
+            inner
+                .iter()
+                .map(|&point| Circle::new(point, width / 2, colour.filled())),
+        )
+        .map_err(describe)?;
+    chart
+        .draw_series(
+            points
+                .windows(2)
+                .map(|pair| PathElement::new([pair[0], pair[1]], colour.stroke_width(width))),
+        )
+        .map_err(describe)
+}
+
 /// A legend key that is a short line.
 pub(crate) fn line_key(
     colour: RGBColor,
@@ -333,6 +365,19 @@ pub fn padded_range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f
         low - pad
     };
     (low, high + pad)
+}
+
+/// The chart as the PNG would show it: RGB pixels, row by row, `SIZE` pixels.
+#[cfg(test)]
+pub(crate) fn render_pixels(file: &ChartFile) -> Vec<u8> {
+    ensure_font().unwrap();
+    let mut pixels = vec![0; (SIZE.0 * SIZE.1 * 3) as usize];
+    render(
+        BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area(),
+        file,
+    )
+    .unwrap();
+    pixels
 }
 
 #[cfg(test)]
