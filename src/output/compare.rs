@@ -12,8 +12,8 @@ use crate::engine::RunPlan;
 use crate::output::charts::difference::{DifferencePanel, DifferenceRow};
 use crate::output::figures::{self};
 use crate::output::files::{CHARTS_FOLDER, REPORT_FILE};
+use crate::output::findings;
 use crate::output::manifest::MANIFEST_FILE;
-use crate::output::numbers;
 use crate::output::outcomes::OutcomesReader;
 use crate::output::report::{self, escape};
 use crate::output::summary::{ProbabilitySummary, outcome_summary};
@@ -436,15 +436,15 @@ fn difference_finding(row: &ComparisonRow, first: &ComparisonRow) -> Option<(f64
     };
     let share = |row: &ComparisonRow| {
         row.probability.map_or("&ndash;".to_owned(), |p| {
-            numbers::percent(p.estimate, numbers::share_error(p.estimate, row.n))
+            findings::percent(p.estimate, findings::share_error(p.estimate, row.n))
         })
     };
     match row.scale {
         OutcomeScale::Number => {
-            let text = numbers::difference(&pair.value, false)?;
+            let text = findings::difference(&pair.value, false)?;
             let mean = |row: &ComparisonRow| {
                 row.mean.map_or("&ndash;".to_owned(), |mean| {
-                    numbers::estimate(mean, row.mcse.unwrap_or(0.0))
+                    findings::estimate(mean, row.mcse.unwrap_or(0.0))
                 })
             };
             Some((
@@ -457,11 +457,11 @@ fn difference_finding(row: &ComparisonRow, first: &ComparisonRow) -> Option<(f64
             ))
         }
         OutcomeScale::YesNo => {
-            let text = numbers::difference(&pair.value, true)?;
+            let text = findings::difference(&pair.value, true)?;
             Some((
                 strength(&pair.value),
                 format!(
-                    "{name}: in {} of runs against {} ({text}).",
+                    "{name}: in {} of runs against {}: {text}.",
                     share(row),
                     share(first)
                 ),
@@ -469,8 +469,8 @@ fn difference_finding(row: &ComparisonRow, first: &ComparisonRow) -> Option<(f64
         }
         OutcomeScale::Month => {
             let happens = pair.happens?;
-            let probability = numbers::difference(&happens, true)?;
-            let months = numbers::difference(&pair.value, false)?;
+            let probability = findings::difference(&happens, true)?;
+            let months = findings::difference(&pair.value, false)?;
             let median = |row: &ComparisonRow| {
                 row.p50
                     .map_or("not reached".to_owned(), |month| format!("{month:.0}"))
@@ -478,7 +478,7 @@ fn difference_finding(row: &ComparisonRow, first: &ComparisonRow) -> Option<(f64
             Some((
                 strength(&happens).max(strength(&pair.value)),
                 format!(
-                    "{name}: happens within the horizon in {} of runs against {} ({probability}); median month {} against {}; restricted mean month {months}.",
+                    "{name}: happens within the horizon in {} of runs against {}: {probability}; median month {} against {}; restricted mean month {months}.",
                     share(row),
                     share(first),
                     median(row),
@@ -586,16 +586,16 @@ pub fn comparison_report(
     for row in rows {
         let error = row.mcse.unwrap_or(0.0);
         let quantile = |value: Option<f64>| match (value, row.scale) {
-            (Some(value), _) => numbers::estimate(value, error),
+            (Some(value), _) => findings::estimate(value, error),
             (None, OutcomeScale::Month) if row.n > 0 => "not reached".to_owned(),
             (None, _) => dash(),
         };
         let probability = row.probability.map_or_else(dash, |p| {
-            let error = numbers::share_error(p.estimate, row.n);
+            let error = findings::share_error(p.estimate, row.n);
             format!(
                 "{} ({})",
-                numbers::percent(p.estimate, error),
-                numbers::percent_interval(p.ci_low, p.ci_high, error)
+                findings::percent(p.estimate, error),
+                findings::percent_interval(p.ci_low, p.ci_high, error)
             )
         });
         let _ = write!(
@@ -604,17 +604,20 @@ pub fn comparison_report(
             escape(&row.outcome),
             escape(&row.scenario),
             row.mean
-                .map_or_else(dash, |mean| numbers::estimate(mean, error)),
+                .map_or_else(dash, |mean| findings::estimate(mean, error)),
             quantile(row.p05),
             quantile(row.p50),
             quantile(row.p95),
             row.paired
-                .and_then(|pair| numbers::difference(&pair.value, row.scale == OutcomeScale::YesNo))
+                .and_then(|pair| findings::difference(
+                    &pair.value,
+                    row.scale == OutcomeScale::YesNo
+                ))
                 .unwrap_or_else(dash),
             probability,
             row.paired
                 .and_then(|pair| pair.probability(row.scale))
-                .and_then(|pair| numbers::difference(&pair, true))
+                .and_then(|pair| findings::difference(&pair, true))
                 .unwrap_or_else(dash),
             row.n,
         );

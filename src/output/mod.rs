@@ -15,7 +15,6 @@ pub mod figures;
 pub mod files;
 pub mod findings;
 pub mod manifest;
-pub mod numbers;
 pub mod outcomes;
 pub mod part;
 pub mod report;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::engine::Aggregate;
 use crate::output::figures::{event_label, outcome_label, outcome_unit_for};
-use crate::output::numbers;
+use crate::output::findings;
 use crate::output::summary::{OutcomeSummary, outcome_summary};
 use crate::scenario::Scenario;
 use crate::scenario::raw::{Num, RawDistribution, RawEffect, RawTrigger};
@@ -174,9 +174,11 @@ fn effect(effect: &RawEffect) -> String {
             variable,
             change,
         } => format!("changes {actor}'s {} by {}", variable.as_str(), num(change)),
-        RawEffect::SetParameter { path, value } => format!("sets {path} to {}", num(value)),
+        RawEffect::SetParameter { path, value } => {
+            format!("sets {} to {}", readable_path(path), num(value))
+        }
         RawEffect::ScaleParameter { path, factor } => {
-            format!("multiplies {path} by {}", num(factor))
+            format!("multiplies {} by {}", readable_path(path), num(factor))
         }
     }
 }
@@ -298,11 +300,11 @@ pub fn outcome_table(scenario: &Scenario, aggregate: &Aggregate) -> String {
         };
         if let Some(within) = &summary.within_horizon {
             let probability = within.probability.map_or("&ndash;".to_owned(), |p| {
-                let error = numbers::share_error(p.estimate, within.runs);
+                let error = findings::share_error(p.estimate, within.runs);
                 format!(
                     "{} ({})",
-                    numbers::percent(p.estimate, error),
-                    numbers::percent_interval(p.ci_low, p.ci_high, error)
+                    findings::percent(p.estimate, error),
+                    findings::percent_interval(p.ci_low, p.ci_high, error)
                 )
             });
             let month = |value: Option<f64>| {
@@ -316,29 +318,29 @@ pub fn outcome_table(scenario: &Scenario, aggregate: &Aggregate) -> String {
                 month(within.p95),
                 within
                     .restricted_mean
-                    .map_or("&ndash;".to_owned(), |mean| numbers::estimate(
+                    .map_or("&ndash;".to_owned(), |mean| findings::estimate(
                         mean,
                         within.restricted_mean_mcse.unwrap_or(0.0)
                     )),
                 within.runs
             );
         } else if let Some(p) = summary.probability {
-            let error = numbers::share_error(p.estimate, summary.n);
+            let error = findings::share_error(p.estimate, summary.n);
             let _ = write!(
                 yes_no_html,
                 "<tr><td>{name}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                numbers::percent(p.estimate, error),
-                numbers::percent_interval(p.ci_low, p.ci_high, error),
+                findings::percent(p.estimate, error),
+                findings::percent_interval(p.ci_low, p.ci_high, error),
                 summary.n
             );
         } else {
             let error = summary.mcse.unwrap_or(0.0);
             let (low, high) = match (summary.p05, summary.p95) {
-                (Some(low), Some(high)) => numbers::interval(low, high, error),
+                (Some(low), Some(high)) => findings::interval_for_error(low, high, error),
                 _ => ("&ndash;".to_owned(), "&ndash;".to_owned()),
             };
             let median = summary.p50.map_or("&ndash;".to_owned(), |median| {
-                numbers::estimate(median, error)
+                findings::estimate(median, error)
             });
             let _ = write!(
                 numbers_html,
@@ -346,7 +348,7 @@ pub fn outcome_table(scenario: &Scenario, aggregate: &Aggregate) -> String {
                 escape(&outcome_unit_for(scenario, outcome)),
                 summary
                     .mean
-                    .map_or("&ndash;".to_owned(), |mean| numbers::estimate(mean, error)),
+                    .map_or("&ndash;".to_owned(), |mean| findings::estimate(mean, error)),
                 summary.n
             );
         }
@@ -395,6 +397,21 @@ pub fn figures(figures: &[Figure]) -> String {
     html
 }
 
+/// A field path as words: `actors["Islamic State Sahel"].recruitment` reads "Islamic State
+/// Sahel's recruitment", `model.severity_sigma` "the model's severity sigma".
+pub fn readable_path(path: &str) -> String {
+    let (owner, field) = match path.rsplit_once('.') {
+        Some((owner, field)) => (owner, field),
+        None => return readable(path),
+    };
+    let owner = match owner.split_once("[\"") {
+        Some((_, rest)) => rest.trim_end_matches("\"]").replace("\\\"", "\""),
+        None if owner == "model" => "the model".to_owned(),
+        None => readable(owner),
+    };
+    format!("{owner}'s {}", readable(field))
+}
+
 /// An identifier as words: `attacks_total` reads "attacks total".
 pub fn readable(identifier: &str) -> String {
     identifier.replace('_', " ")
@@ -412,7 +429,7 @@ pub fn outcome_finding(
         let Some(p) = within.probability else {
             return format!("{name}: no runs.");
         };
-        let error = numbers::share_error(p.estimate, within.runs);
+        let error = findings::share_error(p.estimate, within.runs);
         let when = match within.p50 {
             Some(month) => format!(
                 "half of all runs reach it by month {month:.0} ({})",
@@ -424,27 +441,30 @@ pub fn outcome_finding(
         return format!(
             "{name}: happens within the {} months in {} of runs (95% interval {}); {when}.",
             within.restricted_to,
-            numbers::percent(p.estimate, error),
-            numbers::percent_interval(p.ci_low, p.ci_high, error),
+            findings::percent(p.estimate, error),
+            findings::percent_interval(p.ci_low, p.ci_high, error),
         );
     }
     if let Some(p) = summary.probability {
-        let error = numbers::share_error(p.estimate, summary.n);
+        let error = findings::share_error(p.estimate, summary.n);
         return format!(
             "{name}: in {} of runs (95% interval {}).",
-            numbers::percent(p.estimate, error),
-            numbers::percent_interval(p.ci_low, p.ci_high, error),
+            findings::percent(p.estimate, error),
+            findings::percent_interval(p.ci_low, p.ci_high, error),
         );
     }
     match (summary.mean, summary.p05, summary.p95) {
         (Some(mean), Some(low), Some(high)) => {
             let error = summary.mcse.unwrap_or(0.0);
-            let (low, high) = numbers::interval(low, high, error);
-            format!(
-                "{name}: {} {} on average; 90% of runs between {low} and {high}.",
-                numbers::estimate(mean, error),
-                escape(unit)
-            )
+            let (low, high) = findings::interval_for_error(low, high, error);
+            // "6898 events on average", but "0.316 on average (share of territory, 0-1)".
+            let mean = findings::estimate(mean, error);
+            let amount = if unit.contains("0-1") || unit.contains(',') {
+                format!("{mean} on average ({})", escape(unit))
+            } else {
+                format!("{mean} {} on average", escape(unit))
+            };
+            format!("{name}: {amount}; 90% of runs between {low} and {high}.")
         }
         _ => format!("{name}: no run has a value."),
     }
@@ -453,7 +473,7 @@ pub fn outcome_finding(
 /// One event in plain words: how likely, and when.
 pub fn event_finding(scenario: &Scenario, name: &str, counts: &EventCounts) -> String {
     let p = counts.probability();
-    let error = numbers::share_error(p, counts.runs);
+    let error = findings::share_error(p, counts.runs);
     let (low, high) = wilson_interval(counts.fired(), counts.runs).unwrap_or((0.0, 1.0));
     if let Some(month) = counts.certain_month() {
         return format!(
@@ -472,8 +492,8 @@ pub fn event_finding(scenario: &Scenario, name: &str, counts: &EventCounts) -> S
     format!(
         "<b>{}</b> happens in {} of runs (95% interval {}); {when}.",
         escape(name),
-        numbers::percent(p, error),
-        numbers::percent_interval(low, high, error)
+        findings::percent(p, error),
+        findings::percent_interval(low, high, error)
     )
 }
 
@@ -555,4 +575,26 @@ pub fn run_report(
         ),
         &body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_paths_read_as_words() {
+        assert_eq!(
+            readable_path(r#"actors["Islamic State Sahel"].recruitment"#),
+            "Islamic State Sahel's recruitment"
+        );
+        assert_eq!(
+            readable_path(r#"pressure["JNIM:Niger"].base_rate"#),
+            "JNIM:Niger's base rate"
+        );
+        assert_eq!(
+            readable_path("model.severity_sigma"),
+            "the model's severity sigma"
+        );
+        assert_eq!(readable_path("jnim_rate"), "jnim rate");
+    }
 }

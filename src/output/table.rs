@@ -4,42 +4,27 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::engine::Aggregate;
-use crate::output::numbers;
+use crate::output::findings;
 use crate::output::summary::{OutcomeSummary, outcome_summary};
 use crate::scenario::{OutcomeScale, Scenario};
 use crate::stats::wilson_interval;
 
-/// A blank line, then a header and rows, the first column left-aligned to `name_width` and the
-/// others right-aligned to the widest of their cells.
+/// A blank line, then a table whose first column is at least `name_width` wide (so the blocks
+/// of one printout line up), its name columns (the first `left` ones) left-aligned and its
+/// figures right-aligned.
 fn aligned<const N: usize>(
     text: &mut String,
     name_width: usize,
+    left: usize,
     header: [&str; N],
     rows: &[[String; N]],
 ) {
-    let mut widths = header.map(|cell| cell.chars().count());
-    widths[0] = widths[0].max(name_width);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
+    let mut header: Vec<String> = header.iter().map(|cell| (*cell).to_owned()).collect();
+    header[0] = format!("{:<name_width$}", header[0]);
+    let rows: Vec<Vec<String>> = rows.iter().map(|row| row.to_vec()).collect();
+    let right_aligned: Vec<bool> = (0..N).map(|column| column >= left).collect();
     text.push('\n');
-    let mut line = |cells: &[&str]| {
-        let mut out = String::new();
-        for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if index == 0 {
-                let _ = write!(out, "{cell:<width$}");
-            } else {
-                let _ = write!(out, "  {cell:>width$}");
-            }
-        }
-        let _ = writeln!(text, "{}", out.trim_end());
-    };
-    line(&header);
-    for row in rows {
-        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
-    }
+    text.push_str(&findings::text_table(&header, &rows, &right_aligned, ""));
 }
 
 /// Outcomes (mean and 90% interval), events (probability and median month), speed. `resumed`
@@ -82,14 +67,14 @@ pub fn render(
         .map(|(outcome, summary)| {
             let error = summary.mcse.unwrap_or(0.0);
             let (low, high) = match (summary.p05, summary.p95) {
-                (Some(low), Some(high)) => numbers::interval(low, high, error),
+                (Some(low), Some(high)) => findings::interval_for_error(low, high, error),
                 _ => ("-".to_owned(), "-".to_owned()),
             };
             [
                 outcome.name.clone(),
                 summary
                     .mean
-                    .map_or("-".to_owned(), |mean| numbers::estimate(mean, error)),
+                    .map_or("-".to_owned(), |mean| findings::estimate(mean, error)),
                 format!("[{low}, {high}]"),
                 summary.n.to_string(),
             ]
@@ -98,11 +83,11 @@ pub fn render(
     let yes_no: Vec<[String; 4]> = of_scale(OutcomeScale::YesNo)
         .map(|(outcome, summary)| match summary.probability {
             Some(p) => {
-                let error = numbers::share_error(p.estimate, summary.n);
+                let error = findings::share_error(p.estimate, summary.n);
                 [
                     outcome.name.clone(),
-                    numbers::percent(p.estimate, error),
-                    numbers::percent_interval(p.ci_low, p.ci_high, error),
+                    findings::percent(p.estimate, error),
+                    findings::percent_interval(p.ci_low, p.ci_high, error),
                     summary.n.to_string(),
                 ]
             }
@@ -113,7 +98,7 @@ pub fn render(
         .filter_map(|(outcome, summary)| {
             let within = summary.within_horizon.as_ref()?;
             let p = within.probability?;
-            let error = numbers::share_error(p.estimate, within.runs);
+            let error = findings::share_error(p.estimate, within.runs);
             let month = |value: Option<f64>| {
                 value.map_or("not reached".to_owned(), |month| format!("{month:.0}"))
             };
@@ -127,8 +112,8 @@ pub fn render(
                 outcome.name.clone(),
                 format!(
                     "{} ({})",
-                    numbers::percent(p.estimate, error),
-                    numbers::percent_interval(p.ci_low, p.ci_high, error)
+                    findings::percent(p.estimate, error),
+                    findings::percent_interval(p.ci_low, p.ci_high, error)
                 ),
                 median,
                 format!("[{}, {}]", month(within.p05), month(within.p95)),
@@ -153,6 +138,7 @@ pub fn render(
         aligned(
             &mut text,
             name_width,
+            1,
             ["outcome", "mean", "90% interval (p05, p95)", "runs"],
             &numbers,
         );
@@ -161,6 +147,7 @@ pub fn render(
         aligned(
             &mut text,
             name_width,
+            1,
             ["yes/no outcome", "probability", "95% interval", "runs"],
             &yes_no,
         );
@@ -169,6 +156,7 @@ pub fn render(
         aligned(
             &mut text,
             name_width,
+            1,
             [
                 "month it first happens",
                 &format!("within {} months (95% interval)", scenario.horizon_months),
@@ -190,7 +178,7 @@ pub fn render(
             .zip(&aggregate.events)
             .map(|(event, counts)| {
                 let p = counts.probability();
-                let error = numbers::share_error(p, counts.runs);
+                let error = findings::share_error(p, counts.runs);
                 let (low, high) =
                     wilson_interval(counts.fired(), counts.runs).unwrap_or((0.0, 1.0));
                 let month = |month: Option<f64>| {
@@ -200,8 +188,8 @@ pub fn render(
                 };
                 [
                     event.name.clone(),
-                    numbers::percent(p, error),
-                    numbers::percent_interval(low, high, error),
+                    findings::percent(p, error),
+                    findings::percent_interval(low, high, error),
                     month(counts.median_month_within_horizon()),
                     counts
                         .median_month()
@@ -212,6 +200,7 @@ pub fn render(
         aligned(
             &mut text,
             name_width,
+            1,
             [
                 "event",
                 "probability",
@@ -275,7 +264,7 @@ pub fn render_comparison(
             let error = row.mcse.unwrap_or(0.0);
             let interval = match (row.p05, row.p95) {
                 (Some(low), Some(high)) => {
-                    let (low, high) = numbers::interval(low, high, error);
+                    let (low, high) = findings::interval_for_error(low, high, error);
                     format!("[{low}, {high}]")
                 }
                 _ => dash(),
@@ -285,10 +274,10 @@ pub fn render_comparison(
                 row.outcome.clone(),
                 row.scenario.clone(),
                 row.mean
-                    .map_or_else(dash, |mean| numbers::estimate(mean, error)),
+                    .map_or_else(dash, |mean| findings::estimate(mean, error)),
                 interval,
                 value
-                    .and_then(|pair| numbers::difference(&pair, false))
+                    .and_then(|pair| findings::difference(&pair, false))
                     .unwrap_or_else(dash),
                 value
                     .and_then(|pair| pair.probability_greater())
@@ -301,6 +290,7 @@ pub fn render_comparison(
         aligned(
             &mut text,
             name_width,
+            2,
             [
                 "outcome",
                 "scenario",
@@ -315,18 +305,18 @@ pub fn render_comparison(
     }
     let probability = |row: &crate::output::compare::ComparisonRow| {
         row.probability.map_or_else(dash, |p| {
-            let error = numbers::share_error(p.estimate, row.n);
+            let error = findings::share_error(p.estimate, row.n);
             format!(
                 "{} ({})",
-                numbers::percent(p.estimate, error),
-                numbers::percent_interval(p.ci_low, p.ci_high, error)
+                findings::percent(p.estimate, error),
+                findings::percent_interval(p.ci_low, p.ci_high, error)
             )
         })
     };
     let probability_difference = |row: &crate::output::compare::ComparisonRow| {
         row.paired
             .and_then(|pair| pair.probability(row.scale))
-            .and_then(|pair| numbers::difference(&pair, true))
+            .and_then(|pair| findings::difference(&pair, true))
             .unwrap_or_else(dash)
     };
     let yes_no: Vec<[String; 5]> = of_scale(OutcomeScale::YesNo)
@@ -344,6 +334,7 @@ pub fn render_comparison(
         aligned(
             &mut text,
             name_width,
+            2,
             [
                 "yes/no outcome",
                 "scenario",
@@ -366,10 +357,10 @@ pub fn render_comparison(
                     .map_or_else(|| "not reached".to_owned(), |month| format!("{month:.0}")),
                 row.mean.map_or_else(dash, |mean| {
                     let limit = row.restricted_to.unwrap_or_default();
-                    format!("{} of {limit}", numbers::estimate(mean, error))
+                    format!("{} of {limit}", findings::estimate(mean, error))
                 }),
                 row.paired
-                    .and_then(|pair| numbers::difference(&pair.value, false))
+                    .and_then(|pair| findings::difference(&pair.value, false))
                     .unwrap_or_else(dash),
             ]
         })
@@ -378,6 +369,7 @@ pub fn render_comparison(
         aligned(
             &mut text,
             name_width,
+            2,
             [
                 "month it first happens",
                 "scenario",

@@ -1159,7 +1159,7 @@ fn batch_prints_its_table_and_reports_the_findings_first() {
     );
     assert!(sentence.contains("(90% of runs "), "{sentence}");
     let table = report.find("<table>").unwrap();
-    let charts = report.find("<figure>").unwrap();
+    let charts = report.find("<figure").unwrap();
     let details = report.find("<h2>Details</h2>").unwrap();
     assert!(findings < table && table < charts && charts < details);
     assert_eq!(report.matches("<tr>").count(), 13, "a row per point");

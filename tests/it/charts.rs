@@ -957,3 +957,88 @@ fn png_and_svg_checks_reject_broken_files() {
         "a & &ndash; 'b' & c"
     );
 }
+
+/// Labels and units a scenario gives outcomes, events and metrics are what charts and the
+/// report show; identifiers without one read as words. A label that is not plain text is
+/// refused at its path.
+#[test]
+fn labels_and_units_given_by_the_scenario_name_the_charts_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(data("small.ron"))
+        .unwrap()
+        .replace(
+            r#"Sum(name: "attacks_total", metric: attacks, actor: "Niger"),"#,
+            r#"Sum(name: "attacks_total", metric: attacks, actor: "Niger", label: "Attacks in Niger over the horizon", unit: "ACLED events"),"#,
+        )
+        .replace(
+            r#"Event(name: "maybe_shock","#,
+            r#"Event(name: "maybe_shock", label: "A sudden loss of control","#,
+        )
+        .replace(
+            "    outcomes: [",
+            r#"    metrics: [MetricLabel(metric: attacks, label: "violent events", unit: "ACLED events a month")],
+    outcomes: ["#,
+        );
+    let file = dir.path().join("labelled.ron");
+    fs::write(&file, &text).unwrap();
+    assert_success(&secsim(
+        dir.path(),
+        &["run", path_arg(&file), "--runs", "50", "--out", "out"],
+    ));
+    let charts = dir.path().join("out/charts");
+    let distribution = check_chart_files(&charts, "distribution_attacks_total", None);
+    assert_eq!(
+        title_of(&distribution),
+        "small: distribution of Attacks in Niger over the horizon"
+    );
+    assert!(
+        distribution
+            .texts
+            .iter()
+            .any(|text| text == "Attacks in Niger over the horizon (ACLED events)"),
+        "{:?}",
+        distribution.texts
+    );
+    let fan = check_chart_files(&charts, "fan_attacks_niger", None);
+    assert_eq!(title_of(&fan), "small: violent events in Niger");
+    assert!(
+        fan.texts
+            .iter()
+            .any(|text| text == "violent events (ACLED events a month)")
+    );
+    let event = check_chart_files(&charts, "event_maybe_shock", None);
+    assert_eq!(
+        title_of(&event),
+        "small: when does A sudden loss of control happen?"
+    );
+    let report = html_text(&fs::read_to_string(dir.path().join("out/report.html")).unwrap());
+    // The findings name each outcome and event in bold, by its label.
+    assert!(
+        report.contains("<b>Attacks in Niger over the horizon</b>: "),
+        "{report}"
+    );
+    assert!(
+        report.contains("<b>A sudden loss of control</b> happens in"),
+        "{report}"
+    );
+    // Without a label, the identifier reads as words.
+    assert!(report.contains("<b>control final</b>: "), "{report}");
+
+    let bad = text.replace(
+        r#"label: "A sudden loss of control""#,
+        "label: \"two\\nlines\"",
+    );
+    fs::write(&file, bad).unwrap();
+    let output = secsim(
+        dir.path(),
+        &["run", path_arg(&file), "--runs", "50", "--out", "bad"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains(r#"events["maybe_shock"].label"#)
+            && message.contains("control characters"),
+        "{message}"
+    );
+    assert!(!dir.path().join("bad").exists(), "no partial output");
+}

@@ -657,7 +657,7 @@ fn the_report_leads_with_the_findings_then_the_tables_charts_and_details() {
     assert!(paragraph.contains("95% interval "), "{paragraph}");
     let warning = position(&report, "not converged");
     let table = position(&report, "<table>");
-    let charts = position(&report, "<figure>");
+    let charts = position(&report, "<figure");
     let details = position(&report, "<h2>Details</h2>");
     assert!(
         findings < warning && warning < table && table < charts && charts < details,
