@@ -14,11 +14,12 @@ use crate::experiment::file::Experiment;
 use crate::output::charts::scatter::{ScatterChart, ScatterPoint, ScatterSeries};
 use crate::output::charts::{Chart, ChartFile, Frame, PALETTE, file_stem};
 use crate::output::figures::{caption, outcome_unit};
+use crate::output::findings;
 use crate::output::findings::{Table, plain, rounded, with_interval};
 use crate::output::report::{self, Figure, escape};
 use crate::output::{OutputError, format_number};
-use crate::scenario::Outcome;
-use crate::stats::Summary;
+use crate::scenario::{Outcome, OutcomeScale};
+use crate::stats::{Summary, TimeToEvent, wilson_interval};
 
 /// File names inside a batch folder.
 pub const EXPERIMENTS_FILE: &str = "experiments.csv";
@@ -36,6 +37,10 @@ pub struct Layout {
     /// Outcome names over all points, in order of first appearance, and their units.
     pub outcomes: Vec<String>,
     pub units: Vec<String>,
+    /// Per outcome: how it is summarised, and its base scenario's horizon (for the month
+    /// something first happens, censored there).
+    #[serde(default)]
+    pub scales: Vec<(OutcomeScale, usize)>,
     /// Per point: its base scenario and its parameter values.
     pub points: Vec<(String, Vec<f64>)>,
     /// The experiment's hash for manifest.json ([`Experiment::hash`]).
@@ -47,6 +52,7 @@ impl Layout {
     pub fn of(experiment: &Experiment) -> Layout {
         let mut outcomes: Vec<String> = Vec::new();
         let mut units: Vec<String> = Vec::new();
+        let mut scales = Vec::new();
         // In point order: every point of a base has the base's outcomes.
         for scenario in
             (0..experiment.bases.len()).filter_map(|base| experiment.base_scenario(base))
@@ -55,6 +61,7 @@ impl Layout {
                 if !outcomes.contains(&outcome.name) {
                     outcomes.push(outcome.name.clone());
                     units.push(outcome_unit(&scenario, &outcome.kind));
+                    scales.push((outcome.kind.scale(), scenario.horizon_months));
                 }
             }
         }
@@ -66,6 +73,7 @@ impl Layout {
             several_bases: experiment.several_bases,
             outcomes,
             units,
+            scales,
             points: experiment
                 .points
                 .iter()
@@ -155,9 +163,23 @@ impl Tables {
                     .position(|outcome| &outcome.name == name)
             })
             .collect();
+        // The month something first happens is summarised over every run, censored at the
+        // horizon (restricted mean, Kaplan-Meier quantiles), in the files as in the table.
         let point_summaries: Vec<Option<Summary>> = columns
             .iter()
-            .map(|column| column.map(|column| result.aggregate.outcomes[column].summary()))
+            .enumerate()
+            .map(|(outcome, column)| {
+                column.map(|column| {
+                    let distribution = &result.aggregate.outcomes[column];
+                    match layout.scales.get(outcome).copied() {
+                        Some((OutcomeScale::Month, horizon)) => {
+                            TimeToEvent::new(distribution, result.aggregate.runs, horizon)
+                                .summary(distribution)
+                        }
+                        _ => distribution.summary(),
+                    }
+                })
+            })
             .collect();
         let mut row = vec![index.to_string()];
         row.extend(leading.iter().cloned());
@@ -346,10 +368,41 @@ fn point_settings(layout: &Layout, index: usize) -> String {
 }
 
 /// A summary's mean and 90% interval (5% to 95% of runs), rounded to what the interval
-/// supports; "-" without a value.
-fn mean_with_interval(summary: Option<&Summary>) -> String {
-    match summary.map(|summary| (summary.mean, summary.quantiles[0], summary.quantiles[4])) {
-        Some((Some(mean), Some(low), Some(high))) => with_interval(mean, low, high),
+/// supports; a yes/no outcome's probability with its 95% interval; the month something first
+/// happens as its restricted mean with Kaplan-Meier quantiles ("not reached"); "-" without a
+/// value.
+fn mean_with_interval(summary: Option<&Summary>, scale: OutcomeScale) -> String {
+    let Some(summary) = summary else {
+        return "-".to_owned();
+    };
+    match (
+        scale,
+        summary.mean,
+        summary.quantiles[0],
+        summary.quantiles[4],
+    ) {
+        (OutcomeScale::YesNo, Some(mean), _, _) => {
+            let yes = (mean * summary.n as f64).round() as u64;
+            let error = findings::share_error(mean, summary.n);
+            let (low, high) = wilson_interval(yes, summary.n).unwrap_or((0.0, 1.0));
+            format!(
+                "{} ({})",
+                findings::percent(mean, error),
+                findings::percent_interval(low, high, error)
+            )
+        }
+        (OutcomeScale::Month, Some(mean), low, high) => {
+            let month = |value: Option<f64>| {
+                value.map_or("not reached".to_owned(), |month| format!("{month:.0}"))
+            };
+            format!(
+                "{} ({} to {})",
+                findings::estimate(mean, summary.mcse.unwrap_or(0.0)),
+                month(low),
+                month(high)
+            )
+        }
+        (_, Some(mean), Some(low), Some(high)) => with_interval(mean, low, high),
         _ => "-".to_owned(),
     }
 }
@@ -383,7 +436,13 @@ fn points_table(layout: &Layout, summaries: &PointSummaries) -> Table {
             }
             row.extend(values.iter().map(|value| value.to_string()));
             row.extend((0..layout.outcomes.len()).map(|outcome| {
-                mean_with_interval(point_summaries.get(outcome).and_then(Option::as_ref))
+                mean_with_interval(
+                    point_summaries.get(outcome).and_then(Option::as_ref),
+                    layout
+                        .scales
+                        .get(outcome)
+                        .map_or(OutcomeScale::Number, |scale| scale.0),
+                )
             }));
             row
         })
@@ -406,7 +465,7 @@ fn more_points(layout: &Layout) -> Option<String> {
 }
 
 /// What a cell of the table of design points holds.
-const TABLE_NOTE: &str = "each outcome: mean over the point's runs (interval holding 90% of them, their 5% and 95% quantiles)";
+const TABLE_NOTE: &str = "each outcome: mean over the point's runs (interval holding 90% of them, their 5% and 95% quantiles); yes/no outcomes: share of runs (95% interval); the month something first happens: restricted mean over every run, a run where it never happens counted as the horizon (Kaplan-Meier 5% and 95% quantiles, \"not reached\" among those runs)";
 
 /// `text` with its first letter in upper case, to open a sentence.
 fn capitalised(text: &str) -> String {
@@ -510,7 +569,8 @@ fn with_runs_interval(summary: Option<&Summary>) -> String {
 
 /// The findings in plain words: per outcome, the design points with the highest and the
 /// lowest mean, with the interval holding 90% of their runs. Plain text: the report escapes it.
-pub fn findings(layout: &Layout, summaries: &PointSummaries) -> String {
+/// The first text is the introduction; the others one outcome each.
+pub fn findings(layout: &Layout, summaries: &PointSummaries) -> Vec<String> {
     let mut sentences = vec![format!(
         "Over {} design points of {}, each run {} times with the same random numbers:",
         layout.points.len(),
@@ -534,7 +594,7 @@ pub fn findings(layout: &Layout, summaries: &PointSummaries) -> String {
         };
         sentences.push(sentence);
     }
-    sentences.join(" ")
+    sentences
 }
 
 /// `report.html`: the findings first, then the table of design points, the charts, and how the
@@ -543,8 +603,8 @@ pub fn report(layout: &Layout, summaries: &PointSummaries, charts: &[Figure]) ->
     let mut body = String::new();
     let _ = write!(
         body,
-        "<h2>Findings</h2><p class=\"findings\">{}</p>",
-        escape(&findings(layout, summaries))
+        "<h2>Findings</h2>{}",
+        findings::findings_html(&findings(layout, summaries))
     );
     body.push_str("<h2>Design points</h2>");
     body.push_str(&points_table(layout, summaries).html());

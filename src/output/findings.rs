@@ -173,6 +173,22 @@ pub fn html_table(header: &[String], rows: &[Vec<String>], right_aligned: &[bool
     html
 }
 
+/// An introduction and a list, escaped: one finding per line reads faster than a paragraph.
+pub fn findings_html(sentences: &[String]) -> String {
+    let Some((intro, items)) = sentences.split_first() else {
+        return String::new();
+    };
+    let mut html = format!(
+        "<p class=\"findings\">{}</p><ul class=\"findings\">",
+        escape(intro)
+    );
+    for item in items {
+        let _ = write!(html, "<li>{}</li>", escape(item));
+    }
+    html.push_str("</ul>");
+    html
+}
+
 // Figures whose Monte Carlo standard error is known (means, shares, paired differences):
 // the last digit shown is the first uncertain one.
 

@@ -520,13 +520,13 @@ fn morris_finding(outcome: &str, unit: &str, factors: &[Factor], all: &[MorrisEf
     text
 }
 
-/// The findings in plain words, one sentence or two per outcome, the first starting "Of N
-/// uncertain parameters, ...". Plain text: the report escapes it.
+/// The findings in plain words: an introduction ("Of N uncertain parameters:"), then one or
+/// two sentences per outcome. Plain text: the report escapes it.
 pub fn findings(
     scenario: &Scenario,
     factors: &[Factor],
     results: &[(String, OutcomeIndices)],
-) -> String {
+) -> Vec<String> {
     let sentences: Vec<String> = results
         .iter()
         .zip(&scenario.outcomes)
@@ -543,11 +543,12 @@ pub fn findings(
         .filter(|sentence| !sentence.is_empty())
         .collect();
     let count = factors.len();
-    format!(
-        "Of {count} uncertain parameter{}, {}",
-        if count == 1 { "" } else { "s" },
-        sentences.join(" ")
-    )
+    let mut all = vec![format!(
+        "Of {count} uncertain parameter{}:",
+        if count == 1 { "" } else { "s" }
+    )];
+    all.extend(sentences);
+    all
 }
 
 /// `report.html`: the findings first, then the warning if Sobol estimates are not converged,
@@ -563,8 +564,8 @@ pub fn report(
     let mut body = String::new();
     let _ = write!(
         body,
-        "<h2>Findings</h2><p class=\"findings\">{}</p>",
-        escape(&findings(scenario, factors, results))
+        "<h2>Findings</h2>{}",
+        crate::output::findings::findings_html(&findings(scenario, factors, results))
     );
     let not_converged = unconverged(factors, results);
     if !not_converged.is_empty() {

@@ -754,7 +754,7 @@ pub enum OutcomeKind {
 }
 
 /// What an outcome's values mean, which decides how it is summarised and drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OutcomeScale {
     /// A quantity: mean and quantiles over every run.
     Number,

@@ -302,6 +302,31 @@ impl TimeToEvent {
     pub fn median(&self) -> Option<f64> {
         self.quantiles[2]
     }
+
+    /// As a [`Summary`] over every run: the restricted mean and its standard error, the
+    /// Kaplan-Meier quantiles, and the horizon as the value of the runs where it never happens.
+    pub fn summary(&self, months: &Distribution) -> Summary {
+        let present = self.runs > 0;
+        let never = self.runs > self.happened;
+        let horizon = self.horizon as f64;
+        Summary {
+            n: self.runs,
+            mean: present.then_some(self.restricted_mean),
+            sd: present.then(|| self.restricted_mean_mcse * (self.runs as f64).sqrt()),
+            mcse: present.then_some(self.restricted_mean_mcse),
+            quantiles: self.quantiles,
+            min: if self.happened > 0 {
+                Some(months.moments.min)
+            } else {
+                present.then_some(horizon)
+            },
+            max: if never {
+                Some(horizon)
+            } else {
+                (self.happened > 0).then_some(months.moments.max)
+            },
+        }
+    }
 }
 
 /// How often an event fired and when.

@@ -641,15 +641,15 @@ fn the_report_leads_with_the_findings_then_the_tables_charts_and_details() {
     let (folder, printed) = analysis_with_report(dir.path(), "sobol", "4");
     assert!(printed.contains("not converged"), "{printed}");
     let report = fs::read_to_string(folder.join("report.html")).unwrap();
-    let findings = position(&report, "<h2>Findings</h2><p class=\"findings\">");
+    let findings = position(
+        &report,
+        "<h2>Findings</h2><p class=\"findings\">Of 2 uncertain parameters:</p><ul class=\"findings\"><li>",
+    );
     // The first heading of the body is the findings.
     assert_eq!(report.find("<h2>"), Some(findings), "{report}");
     let paragraph = &report[findings..];
-    let paragraph = &paragraph[..paragraph.find("</p>").unwrap()];
-    assert!(
-        paragraph.contains("Of 2 uncertain parameters, rate explains"),
-        "{paragraph}"
-    );
+    let paragraph = &paragraph[..paragraph.find("</ul>").unwrap()];
+    assert!(paragraph.contains("<li>rate explains"), "{paragraph}");
     assert!(
         paragraph.contains("of the variance of attacks_total (total index "),
         "{paragraph}"
@@ -682,7 +682,7 @@ fn the_report_leads_with_the_findings_then_the_tables_charts_and_details() {
     let report = fs::read_to_string(folder.join("report.html")).unwrap();
     let findings = position(
         &report,
-        "<p class=\"findings\">Of 2 uncertain parameters, rate moves attacks_total (events) most: across its range, by ",
+        "<p class=\"findings\">Of 2 uncertain parameters:</p><ul class=\"findings\"><li>rate moves attacks_total (events) most: across its range, by ",
     );
     assert!(findings < position(&report, "<table>"));
     assert!(
