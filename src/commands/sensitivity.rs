@@ -23,6 +23,7 @@ use crate::output::sensitivity::{
 };
 use crate::output::{OutputError, StagedDir, results};
 use crate::scenario::{self, Scenario};
+use crate::stats::point_mean;
 
 /// Replications per design point when `--runs` is not given.
 pub const DEFAULT_RUNS_PER_POINT: u64 = 100;
@@ -171,12 +172,12 @@ pub fn sensitivity_to_folder(
             &run_plan,
             |index, result| -> Result<(), OutputError> {
                 for (outcome, distribution) in result.aggregate.outcomes.iter().enumerate() {
-                    let moments = &distribution.moments;
-                    means[outcome].push(if moments.count > 0 {
-                        moments.mean
-                    } else {
-                        f64::NAN
-                    });
+                    means[outcome].push(point_mean(
+                        scenario.outcomes[outcome].kind.scale(),
+                        distribution,
+                        result.aggregate.runs,
+                        scenario.horizon_months,
+                    ));
                 }
                 progress((index as u64 + 1) * plan.runs, total);
                 Ok(())

@@ -337,6 +337,39 @@ fn bins_with_never(bins: &[Bin], censored: Option<&Censoring>) -> Vec<Bin> {
     bins
 }
 
+/// One scenario's histogram and exceedance curve of an outcome, with the runs where a month
+/// outcome never happens drawn at the horizon.
+fn outcome_curves(
+    label: String,
+    distribution: &Distribution,
+    histogram: Option<&OutcomeHistogram>,
+    censored: Option<&Censoring>,
+) -> (DistributionSeries, ExceedanceSeries) {
+    let histogram_series = DistributionSeries {
+        label: label.clone(),
+        bins: bins_with_never(
+            &histogram
+                .map(|histogram| histogram.bins.clone())
+                .unwrap_or_default(),
+            censored,
+        ),
+        markers: censored.map_or_else(|| markers(distribution), |censored| censored.markers),
+    };
+    let curve = ExceedanceSeries {
+        label,
+        points: histogram
+            .map(|histogram| {
+                exceedance_points(
+                    &histogram.fine,
+                    censored.map_or(0.0, |censored| censored.never),
+                    censored.map(|censored| censored.horizon),
+                )
+            })
+            .unwrap_or_default(),
+    };
+    (histogram_series, curve)
+}
+
 /// The note a month outcome's charts carry.
 fn never_note(censored: Option<&Censoring>) -> String {
     match censored {
@@ -424,23 +457,17 @@ pub fn run_charts(
             continue;
         }
         let censored = censoring(scenario, &outcome.kind, distribution, aggregate.runs);
-        let histogram = histograms.get(index);
+        let (histogram, curve) = outcome_curves(
+            name.clone(),
+            distribution,
+            histograms.get(index),
+            censored.as_ref(),
+        );
         files.push(ChartFile {
             chart: Chart::Distribution(DistributionChart {
                 x_label: format!("{label} ({unit})"),
                 counted: "runs".to_owned(),
-                series: vec![DistributionSeries {
-                    label: name.clone(),
-                    bins: bins_with_never(
-                        &histogram
-                            .map(|histogram| histogram.bins.clone())
-                            .unwrap_or_default(),
-                        censored.as_ref(),
-                    ),
-                    markers: censored
-                        .as_ref()
-                        .map_or_else(|| markers(distribution), |censored| censored.markers),
-                }],
+                series: vec![histogram],
             }),
             frame: Frame {
                 title: format!("{name}: distribution of {label}"),
@@ -458,18 +485,7 @@ pub fn run_charts(
         files.push(ChartFile {
             chart: Chart::Exceedance(ExceedanceChart {
                 x_label: format!("{label} ({unit})"),
-                series: vec![ExceedanceSeries {
-                    label: name.clone(),
-                    points: histogram
-                        .map(|histogram| {
-                            exceedance_points(
-                                &histogram.fine,
-                                censored.as_ref().map_or(0.0, |censored| censored.never),
-                                censored.as_ref().map(|censored| censored.horizon),
-                            )
-                        })
-                        .unwrap_or_default(),
-                }],
+                series: vec![curve],
             }),
             frame: Frame {
                 title: format!("{name}: how likely is {label} to be at least x?"),
@@ -653,31 +669,14 @@ pub fn comparison_charts(
                     100.0 * censored.never
                 ));
             }
-            let histogram = run.histograms.get(index);
-            histograms.push(DistributionSeries {
-                label: run.scenario.name.clone(),
-                bins: bins_with_never(
-                    &histogram
-                        .map(|histogram| histogram.bins.clone())
-                        .unwrap_or_default(),
-                    censored.as_ref(),
-                ),
-                markers: censored
-                    .as_ref()
-                    .map_or_else(|| markers(distribution), |censored| censored.markers),
-            });
-            curves.push(ExceedanceSeries {
-                label: run.scenario.name.clone(),
-                points: histogram
-                    .map(|histogram| {
-                        exceedance_points(
-                            &histogram.fine,
-                            censored.as_ref().map_or(0.0, |censored| censored.never),
-                            censored.as_ref().map(|censored| censored.horizon),
-                        )
-                    })
-                    .unwrap_or_default(),
-            });
+            let (histogram, curve) = outcome_curves(
+                run.scenario.name.clone(),
+                distribution,
+                run.histograms.get(index),
+                censored.as_ref(),
+            );
+            histograms.push(histogram);
+            curves.push(curve);
         }
         if let Some(bars) = yes_no {
             if bars.len() >= 2 {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::engine::Aggregate;
 use crate::output::figures::{event_label, outcome_label, outcome_unit_for};
 use crate::output::findings;
-use crate::output::summary::{OutcomeSummary, outcome_summary};
+use crate::output::summary::{OutcomeSummary, outcome_summaries};
 use crate::scenario::Scenario;
 use crate::scenario::raw::{Num, RawDistribution, RawEffect, RawTrigger};
 use crate::stats::{EventCounts, wilson_interval};
@@ -283,13 +283,11 @@ pub fn outcome_table(scenario: &Scenario, aggregate: &Aggregate) -> String {
     let mut numbers_html = String::new();
     let mut yes_no_html = String::new();
     let mut months_html = String::new();
-    for (outcome, distribution) in scenario.outcomes.iter().zip(&aggregate.outcomes) {
-        let summary = outcome_summary(
-            outcome.kind.scale(),
-            distribution,
-            aggregate.runs,
-            scenario.horizon_months,
-        );
+    for (outcome, summary) in scenario
+        .outcomes
+        .iter()
+        .zip(outcome_summaries(scenario, aggregate))
+    {
         let name = match &outcome.label {
             Some(label) => format!(
                 "{}<br><span class=\"meta\">{}</span>",
@@ -520,13 +518,11 @@ pub fn run_report(
         "<p class=\"question\">{}</p><h2>Findings</h2><ul class=\"findings\">",
         escape(&scenario.description)
     );
-    for (outcome, distribution) in scenario.outcomes.iter().zip(&aggregate.outcomes) {
-        let summary = outcome_summary(
-            outcome.kind.scale(),
-            distribution,
-            aggregate.runs,
-            scenario.horizon_months,
-        );
+    for (outcome, summary) in scenario
+        .outcomes
+        .iter()
+        .zip(outcome_summaries(scenario, aggregate))
+    {
         let _ = write!(
             body,
             "<li>{}</li>",

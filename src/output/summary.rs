@@ -123,6 +123,23 @@ impl From<&TimeToEvent> for WithinHorizonSummary {
     }
 }
 
+/// Every outcome's summary, in the scenario's order.
+pub fn outcome_summaries(scenario: &Scenario, aggregate: &Aggregate) -> Vec<OutcomeSummary> {
+    scenario
+        .outcomes
+        .iter()
+        .zip(&aggregate.outcomes)
+        .map(|(outcome, distribution)| {
+            outcome_summary(
+                outcome.kind.scale(),
+                distribution,
+                aggregate.runs,
+                scenario.horizon_months,
+            )
+        })
+        .collect()
+}
+
 /// An outcome's summary as `summary.json` gives it, with what its scale adds.
 pub fn outcome_summary(
     scale: OutcomeScale,
@@ -285,18 +302,8 @@ pub fn summary_file(
         outcomes: scenario
             .outcomes
             .iter()
-            .zip(&aggregate.outcomes)
-            .map(|(outcome, distribution)| {
-                (
-                    outcome.name.clone(),
-                    outcome_summary(
-                        outcome.kind.scale(),
-                        distribution,
-                        aggregate.runs,
-                        scenario.horizon_months,
-                    ),
-                )
-            })
+            .map(|outcome| outcome.name.clone())
+            .zip(outcome_summaries(scenario, aggregate))
             .collect(),
         events: scenario
             .events

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::engine::Aggregate;
 use crate::output::findings;
-use crate::output::summary::{OutcomeSummary, outcome_summary};
+use crate::output::summary::outcome_summaries;
 use crate::scenario::{OutcomeScale, Scenario};
 use crate::stats::wilson_interval;
 
@@ -43,19 +43,7 @@ pub fn render(
         "{}: {} runs, seed {seed}",
         scenario.name, aggregate.runs
     );
-    let summaries: Vec<OutcomeSummary> = scenario
-        .outcomes
-        .iter()
-        .zip(&aggregate.outcomes)
-        .map(|(outcome, distribution)| {
-            outcome_summary(
-                outcome.kind.scale(),
-                distribution,
-                aggregate.runs,
-                scenario.horizon_months,
-            )
-        })
-        .collect();
+    let summaries = outcome_summaries(scenario, aggregate);
     let of_scale = |scale: OutcomeScale| {
         scenario
             .outcomes

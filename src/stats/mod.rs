@@ -205,6 +205,24 @@ pub struct Summary {
     pub max: Option<f64>,
 }
 
+/// The mean a design point's runs give an outcome: for the month something first happens the
+/// restricted mean over every run (see [`TimeToEvent`]), so that a point where it happens
+/// less often is not judged on its few early runs; NaN where no run has a value.
+pub fn point_mean(
+    scale: crate::scenario::OutcomeScale,
+    distribution: &Distribution,
+    runs: u64,
+    horizon: usize,
+) -> f64 {
+    match scale {
+        crate::scenario::OutcomeScale::Month if runs > 0 => {
+            TimeToEvent::new(distribution, runs, horizon).restricted_mean
+        }
+        _ if distribution.moments.count > 0 => distribution.moments.mean,
+        _ => f64::NAN,
+    }
+}
+
 /// Two-sided 95% Wilson score interval of a share of `successes` out of `trials` (Wilson 1927;
 /// Brown, Cai & DasGupta 2001): unlike the normal interval it stays inside [0, 1] and does not
 /// shrink to a point at 0 or 1 successes. None without trials.
