@@ -397,7 +397,7 @@ pub fn difference_panels(compared: &[Compared], rows: &[ComparisonRow]) -> Vec<D
             low,
             high,
         };
-        match panels.iter_mut().find(|panel| panel.outcome == row.outcome) {
+        match panels.iter_mut().find(|panel| panel.outcome == row.label) {
             Some(panel) => panel.rows.push(difference),
             None => {
                 let unit = compared[0]

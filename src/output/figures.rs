@@ -328,6 +328,15 @@ fn bins_with_never(bins: &[Bin], censored: Option<&Censoring>) -> Vec<Bin> {
         let low = bins.last().map_or(censored.horizon - 0.5, |bin| {
             bin.high.max(censored.horizon - 0.5)
         });
+        // An empty bin over any gap, so that an outline drawn through the bins' tops drops to
+        // 0 before the bar instead of sloping up to it.
+        if let Some(last_high) = bins.last().map(|bin| bin.high).filter(|&high| high < low) {
+            bins.push(Bin {
+                low: last_high,
+                high: low,
+                share: 0.0,
+            });
+        }
         bins.push(Bin {
             low,
             high: low + width,
@@ -634,8 +643,22 @@ pub fn comparison_charts(
         let mut histograms = Vec::new();
         let mut curves = Vec::new();
         let mut unit = String::new();
-        let mut label = readable(outcome_name);
-        let mut yes_no: Option<Vec<Bar>> = None;
+        // The first label a scenario gives the outcome names it; the first definition says
+        // whether it is yes/no (then every scenario gets a bar, empty where it lacks it).
+        let definitions: Vec<&Outcome> = runs
+            .iter()
+            .flat_map(|run| &run.scenario.outcomes)
+            .filter(|outcome| outcome.name == outcome_name)
+            .collect();
+        let label = definitions
+            .iter()
+            .find(|outcome| outcome.label.is_some())
+            .or(definitions.first())
+            .map_or_else(|| readable(outcome_name), |outcome| outcome_label(outcome));
+        let mut yes_no: Option<Vec<Bar>> = definitions
+            .first()
+            .filter(|outcome| outcome.kind.scale() == OutcomeScale::YesNo)
+            .map(|_| Vec::new());
         let mut notes = Vec::new();
         for run in runs {
             let Some(index) = run
@@ -654,20 +677,14 @@ pub fn comparison_charts(
             };
             let kind = &run.scenario.outcomes[index].kind;
             unit = outcome_unit_for(run.scenario, &run.scenario.outcomes[index]);
-            label = outcome_label(&run.scenario.outcomes[index]);
             let distribution = &run.aggregate.outcomes[index];
-            if kind.scale() == OutcomeScale::YesNo {
-                let bar = probability_row(String::new(), distribution).bars.remove(0);
-                yes_no.get_or_insert_with(Vec::new).push(bar);
+            if let Some(bars) = yes_no.as_mut() {
+                bars.push(probability_row(String::new(), distribution).bars.remove(0));
                 continue;
             }
             let censored = censoring(run.scenario, kind, distribution, run.aggregate.runs);
             if let Some(censored) = censored.as_ref().filter(|censored| censored.never > 0.0) {
-                notes.push(format!(
-                    "{}: {:.1}%",
-                    run.scenario.name,
-                    100.0 * censored.never
-                ));
+                notes.push(censored.horizon);
             }
             let (histogram, curve) = outcome_curves(
                 run.scenario.name.clone(),
@@ -693,10 +710,8 @@ pub fn comparison_charts(
         let never = if notes.is_empty() {
             String::new()
         } else {
-            format!(
-                " At the horizon: runs where it never happens ({}).",
-                notes.join(", ")
-            )
+            // The shares are in the tables; a caption holding one per scenario would not fit.
+            format!(" Bar at month {}: runs where it never happens.", notes[0])
         };
         files.push(ChartFile {
             chart: Chart::Distribution(DistributionChart {
@@ -796,8 +811,10 @@ mod tests {
             markers: [None; 3],
         };
         let bins = bins_with_never(&[bin(-0.5, 0.5), bin(0.5, 0.25)], Some(&censored));
-        assert_eq!(bins.len(), 3);
-        assert_eq!((bins[2].low, bins[2].share), (11.5, 0.25));
+        // The gap from month 1 to the horizon is an empty bin, then the bar.
+        assert_eq!(bins.len(), 4);
+        assert_eq!((bins[2].low, bins[2].high, bins[2].share), (1.5, 11.5, 0.0));
+        assert_eq!((bins[3].low, bins[3].share), (11.5, 0.25));
         let total: f64 = bins.iter().map(|bin| bin.share).sum();
         assert!((total - 1.0).abs() < 1e-12);
     }

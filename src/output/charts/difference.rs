@@ -100,11 +100,10 @@ fn draw_panel<DB: DrawingBackend>(
         format!("{} ({})", panel.outcome, panel.unit)
     };
     let small = grid_rows > 2;
+    let font = (FONT, if small { 14 } else { 17 }).into_font().color(&TEXT);
+    let caption = fitted(area, caption, &font)?;
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            caption,
-            (FONT, if small { 14 } else { 17 }).into_font().color(&TEXT),
-        )
+        .caption(caption, font)
         .x_label_area_size(if small { 24 } else { 36 })
         .y_label_area_size(12)
         .build_cartesian_2d(x_low..x_high, -0.6..(n_rows as f64 - 0.4))
@@ -146,4 +145,35 @@ fn draw_panel<DB: DrawingBackend>(
             .map_err(describe)?;
     }
     Ok(())
+}
+
+/// `text` cut short with an ellipsis where it is wider than `area`, so that neighbouring
+/// panels' captions never run into each other (long labels a scenario gives its outcomes).
+fn fitted<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: String,
+    style: &TextStyle,
+) -> Result<String, String> {
+    let width = area.dim_in_pixel().0;
+    let fits = |candidate: &str| -> Result<bool, String> {
+        let (text_width, _) = area
+            .estimate_text_size(candidate, style)
+            .map_err(describe)?;
+        Ok(text_width + 8 <= width)
+    };
+    if fits(&text)? {
+        return Ok(text);
+    }
+    let mut characters: Vec<char> = text.chars().collect();
+    while !characters.is_empty() {
+        characters.pop();
+        let candidate = format!(
+            "{}\u{2026}",
+            characters.iter().collect::<String>().trim_end()
+        );
+        if fits(&candidate)? {
+            return Ok(candidate);
+        }
+    }
+    Ok(String::new())
 }
