@@ -142,6 +142,10 @@ pub struct RunArgs {
     /// scenario, --seed, --runs and --precision as the interrupted command.
     #[arg(long, conflicts_with = "shard")]
     pub resume: bool,
+    /// Skip parameters.csv (each run's uncertain parameter values and event months, written
+    /// when the scenario has uncertain parameters or events).
+    #[arg(long)]
+    pub no_parameters: bool,
 }
 
 /// How many replications and which seed.

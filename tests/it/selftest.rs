@@ -289,6 +289,7 @@ fn run_writes_a_manifest_and_only_it_changes_between_reruns() {
             [
                 "manifest.json",
                 "outcomes.csv",
+                "parameters.csv",
                 "summary.json",
                 "timeseries.csv"
             ]
