@@ -260,3 +260,35 @@ fn no_parameters_and_nothing_to_record_write_no_file() {
     assert!(dir.path().join("plain/outcomes.csv").is_file());
     assert!(!dir.path().join("plain/parameters.csv").exists());
 }
+
+/// Parts of which some hold parameters.csv and some do not (a shard run with
+/// `--no-parameters`) are refused by `merge`, with nothing written.
+#[test]
+fn merge_refuses_parts_that_disagree_on_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = crate_file("tests/data/small.ron");
+    let plan = ["--runs", "2000"];
+    run(
+        dir.path(),
+        &scenario,
+        "part1",
+        &[&plan[..], &["--shard", "1/2"]].concat(),
+    );
+    run(
+        dir.path(),
+        &scenario,
+        "part2",
+        &[&plan[..], &["--shard", "2/2", "--no-parameters"]].concat(),
+    );
+    let output = secsim(
+        dir.path(),
+        &["merge", "part1", "part2", "--out", "merged", "--no-charts"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("1 of 2 parts hold parameters.csv"),
+        "{message}"
+    );
+    assert!(!dir.path().join("merged").exists());
+}

@@ -1143,7 +1143,12 @@ fn checkpoint_is_neither_overwritten_nor_resumed_by_another_run() {
         }
         words
     };
-    let cases: [(Vec<&str>, &[&str]); 6] = [
+    let without_parameters = {
+        let mut words = with(&[], true);
+        words.push("--no-parameters");
+        words
+    };
+    let cases: [(Vec<&str>, &[&str]); 7] = [
         (with(&[], false), &["out.checkpoint", "--resume"]),
         (
             with(&[("--seed", "12")], true),
@@ -1165,6 +1170,10 @@ fn checkpoint_is_neither_overwritten_nor_resumed_by_another_run() {
             &["scenario (hash)"],
         ),
         (with(&[("--out", "other")], true), &["no checkpoint"]),
+        (
+            without_parameters,
+            &[r#"files: checkpoint ["outcomes.csv", "parameters.csv"]"#],
+        ),
     ];
     for (words, expected) in cases {
         let message = refused(dir, &words);
