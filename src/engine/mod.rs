@@ -3,8 +3,8 @@
 //! Replications are grouped in blocks of [`BLOCK_SIZE`] consecutive indices. Each block is
 //! simulated and summarised on one thread, in index order; blocks are merged in block order.
 //! The partition into blocks depends only on the run count, so every result is bit-identical for
-//! any number of threads. The engine does no I/O: per-replication outcome rows are handed, block
-//! by block and in order, to a sink the caller provides.
+//! any number of threads. The engine does no I/O: per-replication rows (outcomes, parameter
+//! values, event months) are handed, block by block and in order, to a sink the caller provides.
 
 pub mod budget;
 mod shard;
