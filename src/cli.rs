@@ -139,9 +139,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS), conflicts_with = "shard")]
     pub checkpoint_every: Option<u64>,
     /// Continue an interrupted run from its checkpoint (`<out>.checkpoint`); give the same
-    /// scenario, --seed, --runs and --precision as the interrupted command.
+    /// scenario, --seed, --runs, --precision and --no-parameters as the interrupted command.
     #[arg(long, conflicts_with = "shard")]
     pub resume: bool,
+    /// Skip parameters.csv (each run's uncertain parameter values and event months, written
+    /// when the scenario has uncertain parameters or events).
+    #[arg(long)]
+    pub no_parameters: bool,
 }
 
 /// How many replications and which seed.

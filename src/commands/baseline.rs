@@ -10,9 +10,9 @@ use super::{RunError, Terminal, say, thread_pool};
 use crate::cli::BaselineArgs;
 use crate::engine::{self, RunPlan};
 use crate::output::baseline::{self, Baseline, FileDigests, HashingWriter};
-use crate::output::files::{OUTCOMES_FILE, RUN_FILES, RunResults};
+use crate::output::files::{OUTCOMES_FILE, RUN_FILES, Rows, RunResults};
 use crate::output::hex;
-use crate::output::outcomes::OutcomeWriter;
+use crate::output::rows::RowWriter;
 use crate::scenario::{self, Scenario};
 
 /// `secsim baseline`.
@@ -50,7 +50,7 @@ pub fn measure(
     plan: &RunPlan,
     pool: &rayon::ThreadPool,
 ) -> Result<Baseline, RunError> {
-    let mut outcome_writer = OutcomeWriter::new(scenario, HashingWriter::default())?;
+    let mut outcome_writer = RowWriter::new(Rows::Outcomes, scenario, HashingWriter::default())?;
     let aggregate =
         pool.install(|| engine::run(scenario, plan, |block| outcome_writer.write_block(block)))?;
     let outcomes = outcome_writer.finish()?.hex();

@@ -15,7 +15,7 @@ use crate::cli::MergeArgs;
 use crate::engine::{self, Aggregate, Partial, RunPlan};
 use crate::output::batch::{EXPERIMENTS_FILE, RUNS_FILE};
 use crate::output::batch::{Layout, PointSummaries};
-use crate::output::files::{OUTCOMES_FILE, SUMMARY_FILE};
+use crate::output::files::{RUN_FILES, SUMMARY_FILE};
 use crate::output::manifest::{self, Contents, Input, Provenance};
 use crate::output::part::{
     LAYOUT_FILE, MergeError, PART_FILE, PartInfo, STATE_FILE, concatenate_rows, read_infos,
@@ -190,16 +190,37 @@ fn merge_run(
 
     let pool = thread_pool(options.threads)?;
     let staged = StagedDir::new(destination, SUMMARY_FILE, &[&scenario.name], options.force)?;
-    let outcomes_path = staged.path().join(OUTCOMES_FILE);
-    let files: Vec<(PathBuf, u64)> = parts
-        .iter()
-        .map(|(folder, info)| {
-            let runs = |block: u64| (block * engine::BLOCK_SIZE).min(plan.runs);
-            let rows = runs(info.items[1]) - runs(info.items[0]);
-            (folder.join(OUTCOMES_FILE), rows)
-        })
-        .collect();
-    concatenate_rows(&files, &outcomes_path)?;
+    // Every streamed file the parts carry (`parameters.csv` only if the shards recorded it):
+    // each part's rows, in block order.
+    for file in RUN_FILES.iter().filter(|file| file.carried_by_parts()) {
+        let present = parts
+            .iter()
+            .filter(|(folder, _)| folder.join(file.name).exists())
+            .count();
+        if present == 0 {
+            continue;
+        }
+        if present != parts.len() {
+            return Err(RunError::Merge(MergeError::Inconsistent {
+                file: first_folder.join(file.name),
+                cause: format!(
+                    "{} of {} parts hold {} (run every shard with the same --no-parameters)",
+                    present,
+                    parts.len(),
+                    file.name
+                ),
+            }));
+        }
+        let files: Vec<(PathBuf, u64)> = parts
+            .iter()
+            .map(|(folder, info)| {
+                let runs = |block: u64| (block * engine::BLOCK_SIZE).min(plan.runs);
+                let rows = runs(info.items[1]) - runs(info.items[0]);
+                (folder.join(file.name), rows)
+            })
+            .collect();
+        concatenate_rows(&files, &staged.path().join(file.name))?;
+    }
     let histograms = results::write_result_files(
         &staged,
         &scenario,

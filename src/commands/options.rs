@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Write `charts/` and `report.html`.
     pub charts: bool,
+    /// Write `parameters.csv` (when the scenario has uncertain parameters or events).
+    pub parameters: bool,
     /// Replace a results folder of other scenarios (or another experiment).
     pub force: bool,
     /// Refuse to start work estimated to take longer than this many hours.
@@ -32,6 +34,7 @@ impl Default for RunOptions {
         RunOptions {
             threads: None,
             charts: true,
+            parameters: true,
             force: false,
             max_hours: budget::DEFAULT_MAX_HOURS,
         }
@@ -44,6 +47,8 @@ impl RunOptions {
         RunOptions {
             threads: threads.count(),
             charts: !output.no_charts,
+            // Only `secsim run` turns it off (`--no-parameters`).
+            parameters: true,
             force: output.guard.force,
             max_hours: output.guard.max_hours,
         }

@@ -1,7 +1,8 @@
 //! `secsim run`: a scenario's replications into a results folder, or one shard of them into a
 //! part folder for `secsim merge`.
 //!
-//! A run composes per-block sinks: the rows to `outcomes.csv` ([`OutcomesFile`]), progress,
+//! A run composes per-block sinks: the rows to `outcomes.csv` and `parameters.csv`
+//! ([`StreamedFiles`]), progress,
 //! the `--precision` stopping rule, and checkpoints ([`Checkpointer`]), each seeing the blocks
 //! in index order, so every decision depends only on whole blocks.
 
@@ -20,10 +21,10 @@ use crate::engine::{
     Summaries, budget,
 };
 use crate::output::checkpoint::{self, Checkpointer, RunIdentity};
-use crate::output::files::{OUTCOMES_FILE, SUMMARY_FILE};
+use crate::output::files::{self, SUMMARY_FILE};
 use crate::output::manifest::{self, Contents, Provenance};
-use crate::output::outcomes::OutcomesFile;
 use crate::output::part::{self, PART_FILE, PartInfo, SCENARIO_FILE};
+use crate::output::rows::StreamedFiles;
 use crate::output::summary::Stopping;
 use crate::output::{StagedDir, figures, results, table};
 use crate::scenario::{self, Scenario};
@@ -75,7 +76,10 @@ pub fn execute(
     let plan = args
         .plan
         .resolve(scenario.default_runs, scenario.default_seed);
-    let options = RunOptions::from_args(&args.threads, &args.output);
+    let options = RunOptions {
+        parameters: !args.no_parameters,
+        ..RunOptions::from_args(&args.threads, &args.output)
+    };
     let destination = args
         .output
         .destination(&super::options::file_stem(&args.scenario));
@@ -223,6 +227,7 @@ pub fn run_controlled(
     let threads = pool.current_num_threads();
     budget::check(scenario, plan, 1, threads, true, options.max_hours)?;
     let staged = StagedDir::new(destination, SUMMARY_FILE, &[&scenario.name], options.force)?;
+    let streamed_files = files::streamed(scenario, options.parameters);
     let mut checkpointer = Checkpointer {
         folder: checkpoint::folder_for(staged.destination()),
         identity: RunIdentity {
@@ -232,28 +237,32 @@ pub fn run_controlled(
             seed: plan.seed,
             runs: plan.runs,
             precision: control.precision.iter().map(ToString::to_string).collect(),
+            streamed: streamed_files
+                .iter()
+                .map(|file| file.name.to_owned())
+                .collect(),
         },
         every_blocks: control.checkpoint_every_blocks,
         n_blocks: plan.n_blocks(),
     };
     let mut total = Aggregate::new(scenario);
     let mut first_block = 0;
-    let mut outcomes = if control.resume {
+    let mut streamed = if control.resume {
         let resumed = checkpoint::resume(&checkpointer.folder, &checkpointer.identity)?;
         total = resumed.aggregate;
         first_block = resumed.blocks_done;
         checkpointer.every_blocks = checkpointer.every_blocks.or(resumed.every_blocks);
-        OutcomesFile::append(checkpointer.folder.join(checkpoint::OUTCOMES_FILE))?
+        StreamedFiles::append(&streamed_files, &checkpointer.folder)?
     } else {
         checkpoint::ensure_absent(&checkpointer.folder)?;
         // With periodic checkpoints the rows live in the checkpoint folder from the start.
-        let path = if checkpointer.every_blocks.is_some() {
+        let folder = if checkpointer.every_blocks.is_some() {
             checkpoint::create_folder(&checkpointer.folder)?;
-            checkpointer.folder.join(checkpoint::OUTCOMES_FILE)
+            checkpointer.folder.as_path()
         } else {
-            staged.path().join(OUTCOMES_FILE)
+            staged.path()
         };
-        OutcomesFile::create(scenario, path)?
+        StreamedFiles::create(&streamed_files, scenario, folder)?
     };
     if let Some(progress) = control.progress {
         progress(total.runs);
@@ -270,7 +279,7 @@ pub fn run_controlled(
             first_block..plan.n_blocks(),
             &mut total,
             |block, total| -> Result<Next, RunError> {
-                outcomes.write_block(&block.rows)?;
+                streamed.write_block(&block.rows)?;
                 if let Some(progress) = control.progress {
                     progress(total.runs);
                 }
@@ -285,7 +294,7 @@ pub fn run_controlled(
                         .interrupt
                         .is_some_and(|flag| flag.load(Ordering::SeqCst));
                 let blocks_done = block.index + 1;
-                checkpointer.after_block(blocks_done, interrupted, total, &mut outcomes)?;
+                checkpointer.after_block(blocks_done, interrupted, total, &mut streamed)?;
                 if interrupted && blocks_done != plan.n_blocks() {
                     stop = StopReason::Interrupted;
                     return Ok(Next::Stop);
@@ -303,7 +312,7 @@ pub fn run_controlled(
             checkpoint: checkpointer.folder,
         });
     }
-    outcomes.finish(staged.path().join(OUTCOMES_FILE))?;
+    streamed.finish(staged.path())?;
     let stopping = (!control.precision.is_empty()).then(|| Stopping {
         reason: stop,
         run_cap: plan.runs,
@@ -357,8 +366,8 @@ pub fn run_part(
     let threads = pool.current_num_threads();
     budget::check(scenario, &share, 1, threads, true, options.max_hours)?;
     let staged = StagedDir::new(destination, PART_FILE, &[&scenario.name], options.force)?;
-    let outcomes_path = staged.path().join(OUTCOMES_FILE);
-    let mut outcomes = OutcomesFile::create(scenario, outcomes_path.clone())?;
+    let streamed_files = files::streamed(scenario, options.parameters);
+    let mut streamed = StreamedFiles::create(&streamed_files, scenario, staged.path())?;
     let mut partial = Partial::new(blocks.clone(), Aggregate::new(scenario));
     let mut total = Aggregate::new(scenario);
     pool.install(|| {
@@ -369,7 +378,7 @@ pub fn run_part(
             blocks.clone(),
             &mut total,
             |block, _| -> Result<Next, RunError> {
-                outcomes.write_block(&block.rows)?;
+                streamed.write_block(&block.rows)?;
                 partial.add(block);
                 // A shard is the unit of restart: stopped, it keeps nothing (the staging folder
                 // goes with `staged`), and is run again whole; after its last block it is done,
@@ -388,7 +397,7 @@ pub fn run_part(
             },
         )
     })?;
-    outcomes.finish(outcomes_path)?;
+    streamed.finish(staged.path())?;
 
     let info = PartInfo::new(
         "run",

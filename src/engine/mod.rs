@@ -3,8 +3,8 @@
 //! Replications are grouped in blocks of [`BLOCK_SIZE`] consecutive indices. Each block is
 //! simulated and summarised on one thread, in index order; blocks are merged in block order.
 //! The partition into blocks depends only on the run count, so every result is bit-identical for
-//! any number of threads. The engine does no I/O: per-replication outcome rows are handed, block
-//! by block and in order, to a sink the caller provides.
+//! any number of threads. The engine does no I/O: per-replication rows (outcomes, parameter
+//! values, event months) are handed, block by block and in order, to a sink the caller provides.
 
 pub mod budget;
 mod shard;
@@ -111,11 +111,14 @@ impl Aggregate {
     }
 }
 
-/// One block's per-replication outcomes, handed to the sink in block order.
+/// One block's per-replication outcomes, parameter values and event months, handed to the sink
+/// in block order.
 #[derive(Debug, Clone)]
 pub struct Block {
     /// Index of the first replication in the block.
     pub first_run: u64,
+    /// Replications in the block.
+    pub n_runs: usize,
     /// Outcome values, one row of `n_outcomes` per replication; NaN where missing.
     pub outcomes: Vec<f64>,
     /// Number of outcomes per row.
@@ -125,6 +128,14 @@ pub struct Block {
     /// (`series_index * horizon + month`); empty otherwise.
     pub series: Vec<f64>,
     pub series_width: usize,
+    /// Each replication's uncertain parameter values ([`RunOutput::parameters`]), one row of
+    /// `n_parameters` per replication.
+    pub parameters: Vec<f64>,
+    pub n_parameters: usize,
+    /// Each replication's event months ([`RunOutput::event_months`]), one row of `n_events`
+    /// per replication.
+    pub event_months: Vec<Option<u32>>,
+    pub n_events: usize,
 }
 
 impl Block {
@@ -140,6 +151,17 @@ impl Block {
             (
                 self.first_run + row as u64,
                 &self.outcomes[row * width..(row + 1) * width],
+            )
+        })
+    }
+
+    /// Rows of (replication index, uncertain parameter values, event months).
+    pub fn parameter_rows(&self) -> impl Iterator<Item = (u64, &[f64], &[Option<u32>])> {
+        (0..self.n_runs).map(move |row| {
+            (
+                self.first_run + row as u64,
+                &self.parameters[row * self.n_parameters..(row + 1) * self.n_parameters],
+                &self.event_months[row * self.n_events..(row + 1) * self.n_events],
             )
         })
     }
@@ -202,12 +224,18 @@ fn simulate_block(
 ) -> (Aggregate, Block) {
     let mut aggregate = Aggregate::with_summaries(scenario, summaries);
     let runs = plan.block_runs(block);
+    let n_runs = (runs.end - runs.start) as usize;
     let mut rows = Block {
         first_run: runs.start,
-        outcomes: Vec::with_capacity((runs.end - runs.start) as usize * scenario.outcomes.len()),
+        n_runs,
+        outcomes: Vec::with_capacity(n_runs * scenario.outcomes.len()),
         n_outcomes: scenario.outcomes.len(),
         series: Vec::new(),
         series_width: 0,
+        parameters: Vec::with_capacity(n_runs * scenario.uncertain.len()),
+        n_parameters: scenario.uncertain.len(),
+        event_months: Vec::with_capacity(n_runs * scenario.events.len()),
+        n_events: scenario.events.len(),
     };
     if summaries == Summaries::WithSeriesRows {
         rows.series_width = scenario.series.len() * scenario.horizon_months;
@@ -234,6 +262,8 @@ fn simulate_block(
             buffer.flush(&mut aggregate);
         }
         rows.outcomes.extend_from_slice(&output.outcomes);
+        rows.parameters.extend_from_slice(&output.parameters);
+        rows.event_months.extend_from_slice(&output.event_months);
     }
     buffer.flush(&mut aggregate);
     (aggregate, rows)

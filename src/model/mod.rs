@@ -34,6 +34,9 @@ pub struct RunOutput {
     pub series: Vec<f64>,
     /// Month each event fired in, if it did.
     pub event_months: Vec<Option<u32>>,
+    /// Each uncertain parameter's value drawn for this replication, in the order of
+    /// `Scenario::uncertain` (as drawn: before a month-valued field rounds it).
+    pub parameters: Vec<f64>,
     /// One value per outcome; NaN where the replication has none (e.g. a threshold never crossed).
     pub outcomes: Vec<f64>,
 }
@@ -79,6 +82,10 @@ pub fn simulate(
     reset(&mut output.outcomes, scenario.outcomes.len(), f64::NAN);
 
     draw_values(scenario, seed, run_index, &mut ws.draws, &mut ws.values);
+    // A copy of a few numbers per replication, outside the month loop; no allocation once the
+    // vector has grown to the scenario's parameter count.
+    output.parameters.clear();
+    output.parameters.extend_from_slice(&ws.draws);
     element_streams(scenario, seed, run_index, ws);
     refresh_severity(scenario, &ws.values, &mut ws.groups, &mut ws.cells);
     start_flows(scenario, &ws.values, &mut ws.flows);

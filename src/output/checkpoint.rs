@@ -1,8 +1,8 @@
 //! Checkpoints of a run in progress, so that an interrupted run continues where it stopped.
 //!
 //! A checkpoint lives beside the results folder, in `<results>.checkpoint/`:
-//! - `outcomes.csv`: the rows of every block done so far (and possibly a few more after the
-//!   checkpoint, which resuming cuts off);
+//! - `outcomes.csv` (and `parameters.csv` when the run records it): the rows of every block done
+//!   so far (and possibly a few more after the checkpoint, which resuming cuts off);
 //! - `state.bin`: the running total after the last checkpointed block and the identity of the
 //!   run, written to a temporary name and renamed, so it is always whole;
 //! - `checkpoint.json`: the same identity for people, not read back.
@@ -22,10 +22,9 @@ use crate::output::OutputError;
 /// File names inside a checkpoint folder.
 pub const STATE_FILE: &str = "state.bin";
 pub const INFO_FILE: &str = "checkpoint.json";
-pub const OUTCOMES_FILE: &str = "outcomes.csv";
 
 /// Bumped whenever the state file's layout changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The checkpoint folder of the results folder `destination`.
 pub fn folder_for(destination: &Path) -> PathBuf {
@@ -47,6 +46,9 @@ pub struct RunIdentity {
     pub runs: u64,
     /// The `--precision` targets as written, in order; empty without.
     pub precision: Vec<String>,
+    /// The streamed files the run writes (`outcomes.csv`, and `parameters.csv` unless
+    /// `--no-parameters`), in the registry's order.
+    pub streamed: Vec<String>,
 }
 
 /// A run's state at a block boundary.
@@ -57,8 +59,8 @@ pub struct Checkpoint {
     pub blocks_done: u64,
     /// Checkpoint period in blocks, kept for the resumed run.
     pub every_blocks: Option<u64>,
-    /// Length of `outcomes.csv` up to the end of block `blocks_done - 1`.
-    pub outcomes_bytes: u64,
+    /// Each streamed file's name and length up to the end of block `blocks_done - 1`.
+    pub rows_bytes: Vec<(String, u64)>,
     pub aggregate: Aggregate,
 }
 
@@ -78,7 +80,7 @@ pub enum CheckpointError {
     #[error("{file}: not a checkpoint this version of secsim can read: {cause}")]
     Unreadable { file: PathBuf, cause: String },
     #[error(
-        "{folder}: the checkpoint is of a different run ({difference}); resume with the same scenario, --seed, --runs and --precision, or delete the folder"
+        "{folder}: the checkpoint is of a different run ({difference}); resume with the same scenario, --seed, --runs, --precision and --no-parameters, or delete the folder"
     )]
     Mismatch { folder: PathBuf, difference: String },
 }
@@ -98,8 +100,8 @@ pub fn create_folder(folder: &Path) -> Result<(), OutputError> {
     fs::create_dir_all(folder).map_err(OutputError::io(folder, "cannot create"))
 }
 
-/// Writes `checkpoint` into `folder`, replacing the previous one in one step. `outcomes` must
-/// already hold at least `checkpoint.outcomes_bytes` bytes, synced.
+/// Writes `checkpoint` into `folder`, replacing the previous one in one step. Each streamed file
+/// must already hold at least its `checkpoint.rows_bytes`, synced.
 pub fn write(folder: &Path, checkpoint: &Checkpoint) -> Result<(), OutputError> {
     let state = postcard::to_stdvec(&(FORMAT, checkpoint)).map_err(|error| OutputError::Io {
         path: folder.join(STATE_FILE),
@@ -129,8 +131,8 @@ pub fn write(folder: &Path, checkpoint: &Checkpoint) -> Result<(), OutputError> 
     fs::write(&info_path, text).map_err(OutputError::io(&info_path, "cannot write"))
 }
 
-/// Reads the checkpoint in `folder` and checks it belongs to `identity`; cuts its
-/// `outcomes.csv` back to the checkpointed rows.
+/// Reads the checkpoint in `folder` and checks it belongs to `identity`; cuts its streamed
+/// files back to the checkpointed rows.
 pub fn resume(folder: &Path, identity: &RunIdentity) -> Result<Checkpoint, CheckpointError> {
     let path = folder.join(STATE_FILE);
     if !path.exists() {
@@ -156,24 +158,25 @@ pub fn resume(folder: &Path, identity: &RunIdentity) -> Result<Checkpoint, Check
             difference,
         });
     }
-    let outcomes = folder.join(OUTCOMES_FILE);
-    let file = OpenOptions::new()
-        .write(true)
-        .open(&outcomes)
-        .map_err(OutputError::io(&outcomes, "cannot open"))?;
-    let length = file
-        .metadata()
-        .map_err(OutputError::io(&outcomes, "cannot read"))?
-        .len();
-    if length < checkpoint.outcomes_bytes {
-        return Err(unreadable(format!(
-            "{} holds {length} bytes, fewer than the {} checkpointed",
-            outcomes.display(),
-            checkpoint.outcomes_bytes
-        )));
+    for (name, bytes) in &checkpoint.rows_bytes {
+        let rows = folder.join(name);
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&rows)
+            .map_err(OutputError::io(&rows, "cannot open"))?;
+        let length = file
+            .metadata()
+            .map_err(OutputError::io(&rows, "cannot read"))?
+            .len();
+        if length < *bytes {
+            return Err(unreadable(format!(
+                "{} holds {length} bytes, fewer than the {bytes} checkpointed",
+                rows.display(),
+            )));
+        }
+        file.set_len(*bytes)
+            .map_err(OutputError::io(&rows, "cannot cut back"))?;
     }
-    file.set_len(checkpoint.outcomes_bytes)
-        .map_err(OutputError::io(&outcomes, "cannot cut back"))?;
     Ok(checkpoint)
 }
 
@@ -198,6 +201,8 @@ fn difference(found: &RunIdentity, wanted: &RunIdentity) -> Option<String> {
         describe("runs", &found.runs, &wanted.runs)
     } else if found.precision != wanted.precision {
         describe("precision", &found.precision, &wanted.precision)
+    } else if found.streamed != wanted.streamed {
+        describe("files", &found.streamed, &wanted.streamed)
     } else {
         None
     }
@@ -226,7 +231,7 @@ impl Checkpointer {
         blocks_done: u64,
         interrupted: bool,
         total: &crate::engine::Aggregate,
-        outcomes: &mut crate::output::outcomes::OutcomesFile,
+        streamed: &mut crate::output::rows::StreamedFiles,
     ) -> Result<(), OutputError> {
         let due = self
             .every_blocks
@@ -235,13 +240,13 @@ impl Checkpointer {
             return Ok(());
         }
         create_folder(&self.folder)?;
-        outcomes.move_to(self.folder.join(OUTCOMES_FILE))?;
-        let outcomes_bytes = outcomes.sync()?;
+        streamed.move_into(&self.folder)?;
+        let rows_bytes = streamed.sync()?;
         let state = Checkpoint {
             identity: self.identity.clone(),
             blocks_done,
             every_blocks: self.every_blocks,
-            outcomes_bytes,
+            rows_bytes,
             aggregate: total.clone(),
         };
         write(&self.folder, &state)

@@ -14,12 +14,21 @@ use crate::output::summary::Stopping;
 use crate::output::{OutputError, summary, timeseries};
 use crate::scenario::Scenario;
 
+/// The per-replication rows a streamed file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Each outcome's value ([`crate::output::outcomes`]).
+    Outcomes,
+    /// Each uncertain parameter's value and each event's firing ([`crate::output::parameters`]).
+    Parameters,
+}
+
 /// How a result file comes to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
     /// Row by row while the replications run, block by block in index order
-    /// ([`crate::output::outcomes`]); parts and checkpoints carry their rows so far.
-    Streamed,
+    /// ([`crate::output::rows`]); parts and checkpoints carry their rows so far.
+    Streamed(Rows),
     /// Once, from the final aggregate, after the replications.
     FromAggregate,
     /// Only when charts are asked for.
@@ -71,7 +80,7 @@ impl ResultFile {
     /// Whether part folders and checkpoints carry the file's rows (the others are made again
     /// from the merged or resumed aggregate).
     pub fn carried_by_parts(&self) -> bool {
-        self.written == Written::Streamed
+        matches!(self.written, Written::Streamed(_))
     }
 
     /// The bytes of the file for `results`, as its baseline digest covers them; None for a
@@ -126,8 +135,20 @@ pub const TIMESERIES: ResultFile = ResultFile {
 /// `outcomes.csv`: one row per replication.
 pub const OUTCOMES: ResultFile = ResultFile {
     name: "outcomes.csv",
-    written: Written::Streamed,
+    written: Written::Streamed(Rows::Outcomes),
     digested: true,
+    compared_by_selftest: true,
+    export: None,
+    digest_form: None,
+};
+/// `parameters.csv`: one row per replication, its uncertain parameters' values and its events'
+/// months; only for a scenario with uncertain parameters or events, unless `--no-parameters`.
+/// Not digested: baselines made before it existed stay valid, and its values are fixed by the
+/// digested outcomes' seed and scenario anyway.
+pub const PARAMETERS: ResultFile = ResultFile {
+    name: "parameters.csv",
+    written: Written::Streamed(Rows::Parameters),
+    digested: false,
     compared_by_selftest: true,
     export: None,
     digest_form: None,
@@ -162,7 +183,24 @@ pub const MANIFEST: ResultFile = ResultFile {
 
 /// Every file of a run's results folder. The digested ones come in the order a baseline's
 /// combined digest lists them (changing it changes every digest).
-pub const RUN_FILES: [ResultFile; 6] = [SUMMARY, TIMESERIES, OUTCOMES, CHARTS, REPORT, MANIFEST];
+pub const RUN_FILES: [ResultFile; 7] = [
+    SUMMARY, TIMESERIES, OUTCOMES, PARAMETERS, CHARTS, REPORT, MANIFEST,
+];
+
+/// The streamed files a run of `scenario` writes, in [`RUN_FILES`] order: `outcomes.csv`
+/// always, `parameters.csv` when `record_parameters` and the scenario has something to record.
+pub fn streamed(scenario: &Scenario, record_parameters: bool) -> Vec<ResultFile> {
+    RUN_FILES
+        .into_iter()
+        .filter(|file| match file.written {
+            Written::Streamed(Rows::Outcomes) => true,
+            Written::Streamed(Rows::Parameters) => {
+                record_parameters && crate::output::parameters::recorded(scenario)
+            }
+            _ => false,
+        })
+        .collect()
+}
 
 /// The file names of the files for which `keep` holds, in [`RUN_FILES`] order.
 pub fn names_where(keep: impl Fn(&ResultFile) -> bool) -> Vec<&'static str> {
@@ -176,6 +214,7 @@ pub fn names_where(keep: impl Fn(&ResultFile) -> bool) -> Vec<&'static str> {
 pub const SUMMARY_FILE: &str = SUMMARY.name;
 pub const TIMESERIES_FILE: &str = TIMESERIES.name;
 pub const OUTCOMES_FILE: &str = OUTCOMES.name;
+pub const PARAMETERS_FILE: &str = PARAMETERS.name;
 pub const REPORT_FILE: &str = REPORT.name;
 pub const CHARTS_FOLDER: &str = CHARTS.name;
 
@@ -199,13 +238,22 @@ mod tests {
         );
         assert_eq!(
             names_where(|file| file.compared_by_selftest),
-            names_where(|file| file.digested)
+            [
+                "summary.json",
+                "timeseries.csv",
+                "outcomes.csv",
+                "parameters.csv"
+            ]
         );
-        assert_eq!(names_where(ResultFile::carried_by_parts), ["outcomes.csv"]);
+        assert_eq!(
+            names_where(ResultFile::carried_by_parts),
+            ["outcomes.csv", "parameters.csv"]
+        );
     }
 
     /// `secsim baseline` digests the streamed files as they are written and the others by
-    /// calling their export: a digested file must be one or the other.
+    /// calling their export: a digested file must be one or the other. (It streams only
+    /// `outcomes.csv`.)
     #[test]
     fn every_digested_file_is_streamed_or_exported() {
         for file in RUN_FILES.iter().filter(|file| file.digested) {

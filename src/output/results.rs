@@ -1,5 +1,5 @@
-//! The files of a run's results folder besides `outcomes.csv` (streamed by
-//! [`crate::output::outcomes`]) and `manifest.json`: the registry's files made from the
+//! The files of a run's results folder besides the streamed `outcomes.csv` and `parameters.csv`
+//! ([`crate::output::rows`]) and `manifest.json`: the registry's files made from the
 //! aggregate (`summary.json`, `timeseries.csv`), charts and `report.html`, written into a
 //! [`StagedDir`].
 
@@ -44,7 +44,7 @@ fn report_order(files: &mut [ChartFile]) {
     files.sort_by_key(|file| if file.stem.starts_with("fan_") { 0 } else { 1 });
 }
 
-/// Writes every file of a results folder but `outcomes.csv` (already in `staged`) and
+/// Writes every file of a results folder but the streamed ones (already in `staged`) and
 /// `manifest.json`; returns the outcome histograms.
 pub fn write_result_files(
     staged: &StagedDir,

@@ -29,7 +29,13 @@ const STATE_METRICS: [&str; 6] = [
 ];
 const GROUP_METRICS: [&str; 3] = ["strength", "attacks", "fatalities"];
 /// The three result tables, whatever the chart options.
-const TABLES: [&str; 3] = ["summary.json", "timeseries.csv", "outcomes.csv"];
+/// Every scenario these tests run has events, so parameters.csv is among the tables.
+const TABLES: [&str; 4] = [
+    "summary.json",
+    "timeseries.csv",
+    "outcomes.csv",
+    "parameters.csv",
+];
 
 fn data(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -509,6 +515,7 @@ fn run_writes_a_png_and_an_svg_of_every_chart() {
                 "charts",
                 "manifest.json",
                 "outcomes.csv",
+                "parameters.csv",
                 "report.html",
                 "summary.json",
                 "timeseries.csv"

@@ -102,6 +102,7 @@ fn run_writes_exactly_three_files_with_the_documented_headers() {
         [
             "manifest.json",
             "outcomes.csv",
+            "parameters.csv",
             "summary.json",
             "timeseries.csv"
         ]
@@ -207,6 +208,7 @@ fn default_output_folder_is_output_slash_stem_in_the_working_directory() {
         [
             "manifest.json",
             "outcomes.csv",
+            "parameters.csv",
             "summary.json",
             "timeseries.csv"
         ]

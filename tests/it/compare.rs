@@ -32,7 +32,13 @@ use secsim::engine::{self, Block, RunPlan};
 use secsim::scenario::{self, OutcomeScale, Scenario};
 
 const HEADER: &str = "outcome,scenario,mean,p05,p50,p95,diff_mean,diff_ci_low,diff_ci_high,prob_greater,n,probability,probability_ci_low,probability_ci_high,diff_probability,diff_probability_ci_low,diff_probability_ci_high";
-const TABLES: [&str; 3] = ["summary.json", "timeseries.csv", "outcomes.csv"];
+/// Every scenario these tests run has events, so parameters.csv is among the tables.
+const TABLES: [&str; 4] = [
+    "summary.json",
+    "timeseries.csv",
+    "outcomes.csv",
+    "parameters.csv",
+];
 /// Outcomes of base, variant and third, in order of first appearance.
 const ALL_OUTCOMES: [&str; 7] = [
     "attacks_total",

@@ -9,7 +9,13 @@ use secsim::model::{RunOutput, Workspace, simulate};
 use secsim::output::format_number;
 use secsim::scenario;
 
-const FILES: [&str; 3] = ["summary.json", "timeseries.csv", "outcomes.csv"];
+/// The result files; every scenario here has events or uncertain parameters, so parameters.csv.
+const FILES: [&str; 4] = [
+    "summary.json",
+    "timeseries.csv",
+    "outcomes.csv",
+    "parameters.csv",
+];
 
 fn manifest(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)

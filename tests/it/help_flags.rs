@@ -189,6 +189,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "run",
+            "--no-parameters",
+            "run {small} --out r --no-charts",
+            "run {small} --out r --no-charts --no-parameters",
+            Exists("r/parameters.csv"),
+        ),
+        case(
+            "run",
             "--quiet",
             "run {small} --out r --runs 200000",
             "run {small} --out r --runs 200000 --quiet",

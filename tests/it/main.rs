@@ -28,6 +28,7 @@ mod examples;
 mod help_flags;
 mod layers;
 mod observed_data;
+mod parameters;
 mod reference;
 mod regressions;
 mod samplers;

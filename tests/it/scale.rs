@@ -20,8 +20,14 @@ use serde_json::Value;
 use crate::common::{assert_success, files_under, secsim, secsim_command, stderr, stdout};
 
 /// The result files every comparison covers. manifest.json records times and the command line
-/// by design; charts are compared where a test says so.
-const RESULT_FILES: [&str; 3] = ["summary.json", "timeseries.csv", "outcomes.csv"];
+/// by design; charts are compared where a test says so. Every scenario here has events, so
+/// parameters.csv too.
+const RESULT_FILES: [&str; 4] = [
+    "summary.json",
+    "timeseries.csv",
+    "outcomes.csv",
+    "parameters.csv",
+];
 /// Exit code for bad usage or input.
 const EXIT_BAD_INPUT: i32 = 2;
 /// Exit code of a run stopped by SIGINT or SIGTERM once its checkpoint is written.
@@ -123,7 +129,8 @@ fn first_difference(first: &[u8], second: &[u8]) -> String {
     }
 }
 
-/// summary.json, timeseries.csv and outcomes.csv are the same bytes in both folders.
+/// summary.json, timeseries.csv, outcomes.csv and parameters.csv are the same bytes in both
+/// folders.
 fn assert_same_results(first: &Path, second: &Path) {
     for file in RESULT_FILES {
         let read = |folder: &Path| {
@@ -898,6 +905,11 @@ fn interrupt_and_resume(
         runs_done + 1,
         "the checkpoint's outcomes.csv holds a header and one row per run done"
     );
+    assert_eq!(
+        line_count(&checkpoint.join("parameters.csv")),
+        runs_done + 1,
+        "the checkpoint's parameters.csv holds a header and one row per run done"
+    );
     assert!(
         message.contains(&format!("interrupted after {runs_done} of {runs} runs")),
         "{message}"
@@ -1131,7 +1143,12 @@ fn checkpoint_is_neither_overwritten_nor_resumed_by_another_run() {
         }
         words
     };
-    let cases: [(Vec<&str>, &[&str]); 6] = [
+    let without_parameters = {
+        let mut words = with(&[], true);
+        words.push("--no-parameters");
+        words
+    };
+    let cases: [(Vec<&str>, &[&str]); 7] = [
         (with(&[], false), &["out.checkpoint", "--resume"]),
         (
             with(&[("--seed", "12")], true),
@@ -1153,6 +1170,10 @@ fn checkpoint_is_neither_overwritten_nor_resumed_by_another_run() {
             &["scenario (hash)"],
         ),
         (with(&[("--out", "other")], true), &["no checkpoint"]),
+        (
+            without_parameters,
+            &[r#"files: checkpoint ["outcomes.csv", "parameters.csv"]"#],
+        ),
     ];
     for (words, expected) in cases {
         let message = refused(dir, &words);

@@ -201,7 +201,8 @@ fn check_manifest(
 // Self-test
 
 /// `secsim selftest` passes for every shipped scenario: one thread and several write the same
-/// summary.json, timeseries.csv and outcomes.csv.
+/// summary.json, timeseries.csv, outcomes.csv and, where the scenario has uncertain parameters or
+/// events, parameters.csv.
 #[test]
 fn every_shipped_scenario_passes_the_selftest() {
     let mut scenarios: Vec<PathBuf> = fs::read_dir(manifest_dir().join("scenarios"))
@@ -228,6 +229,22 @@ fn every_shipped_scenario_passes_the_selftest() {
                 scenario.display()
             );
         }
+        // parameters.csv is compared where the scenario writes it, and only there.
+        let loaded = secsim::scenario::load(scenario).unwrap();
+        let records = !loaded.uncertain.is_empty() || !loaded.events.is_empty();
+        assert_eq!(
+            text.lines()
+                .any(|line| line.contains("parameters.csv") && line.contains("identical")),
+            records,
+            "{}: {text}",
+            scenario.display()
+        );
+        assert_eq!(
+            text.contains("parameters.csv"),
+            records,
+            "{}",
+            scenario.display()
+        );
         assert!(text.contains("selftest passed"), "{text}");
     }
     assert!(
@@ -289,6 +306,7 @@ fn run_writes_a_manifest_and_only_it_changes_between_reruns() {
             [
                 "manifest.json",
                 "outcomes.csv",
+                "parameters.csv",
                 "summary.json",
                 "timeseries.csv"
             ]

@@ -1,0 +1,66 @@
+//! `parameters.csv`: one row per replication with what it drew and what happened in it: each
+//! uncertain parameter's value and, per event, whether and in which month it fired. Joined to
+//! `outcomes.csv` by `run`, it is the input of scenario discovery (which inputs lead to which
+//! outcomes). Streamed block by block like `outcomes.csv` ([`crate::output::rows`]).
+
+use std::io::Write;
+
+use crate::engine::Block;
+use crate::output::{OutputError, format_number};
+use crate::scenario::Scenario;
+
+/// Whether a run of `scenario` has anything to record: an uncertain parameter or an event.
+pub fn recorded(scenario: &Scenario) -> bool {
+    !scenario.uncertain.is_empty() || !scenario.events.is_empty()
+}
+
+/// The header: `run`, each uncertain parameter by name (the scenario's `uncertain` order), then
+/// `<event>_fired` and `<event>_month` per event.
+pub fn header(scenario: &Scenario) -> Vec<String> {
+    let mut header = Vec::with_capacity(1 + scenario.uncertain.len() + 2 * scenario.events.len());
+    header.push("run".to_owned());
+    header.extend(scenario.uncertain.iter().map(|param| param.name.clone()));
+    for event in &scenario.events {
+        header.push(format!("{}_fired", event.name));
+        header.push(format!("{}_month", event.name));
+    }
+    header
+}
+
+pub(crate) fn write_header<W: Write>(
+    scenario: &Scenario,
+    csv: &mut csv::Writer<W>,
+) -> Result<(), OutputError> {
+    csv.write_record(header(scenario))?;
+    Ok(())
+}
+
+/// One block's rows: values as `outcomes.csv` writes numbers; `<event>_fired` 0 or 1,
+/// `<event>_month` the month it fired in (0 = the first month), empty when it did not.
+pub(crate) fn write_block<W: Write>(
+    block: &Block,
+    csv: &mut csv::Writer<W>,
+) -> Result<(), OutputError> {
+    let mut record = csv::StringRecord::new();
+    for (run, values, event_months) in block.parameter_rows() {
+        record.clear();
+        record.push_field(&run.to_string());
+        for &value in values {
+            record.push_field(&format_number(Some(value)));
+        }
+        for month in event_months {
+            match month {
+                Some(month) => {
+                    record.push_field("1");
+                    record.push_field(&month.to_string());
+                }
+                None => {
+                    record.push_field("0");
+                    record.push_field("");
+                }
+            }
+        }
+        csv.write_record(&record)?;
+    }
+    Ok(())
+}
