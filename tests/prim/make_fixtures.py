@@ -61,7 +61,7 @@ def write_csv(path, x, y):
             f.write(",".join(repr(float(v)) for v in row) + f",{int(label)}\n")
 
 
-def run(name, x, y, threshold, peel_alpha, paste_alpha, mass_min):
+def run(name, x, y, threshold, peel_alpha, paste_alpha, mass_min, resample_iterations=0):
     write_csv(HERE / f"{name}.csv", x, y)
     p = prim.Prim(
         x, y, threshold=threshold, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min
@@ -102,6 +102,16 @@ def run(name, x, y, threshold, peel_alpha, paste_alpha, mass_min):
         "chosen": chosen,
         "trajectory": steps,
     }
+    if resample_iterations > 0:
+        np.random.seed(19)
+        scores = box.resample(chosen, iterations=resample_iterations)
+        fixture["resample"] = {
+            "iterations": resample_iterations,
+            "percent": {
+                c: [float(scores.loc[c, "reproduce coverage"]), float(scores.loc[c, "reproduce density"])]
+                for c in x.columns
+            },
+        }
     with open(HERE / f"{name}.json", "w") as f:
         json.dump(fixture, f, indent=1)
         f.write("\n")
@@ -109,5 +119,6 @@ def run(name, x, y, threshold, peel_alpha, paste_alpha, mass_min):
 
 
 if __name__ == "__main__":
-    run("synthetic", *synthetic(), threshold=0.8, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
+    run("synthetic", *synthetic(), threshold=0.8, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05,
+        resample_iterations=400)
     run("shifted", *shifted(), threshold=0.8, peel_alpha=0.1, paste_alpha=0.05, mass_min=0.05)
