@@ -6,9 +6,12 @@ How to rerun (from the repository root; needs network access to PyPI once):
     /tmp/emavenv/bin/pip install ema_workbench==2.5.3
     /tmp/emavenv/bin/python tests/prim/make_fixtures.py
 
-Produced with ema_workbench 2.5.3 (numpy 2.4.6, pandas and scipy as pip resolved them) on
-Python 3.11. The data come from numpy's PCG64 with fixed seeds, so a rerun with the same numpy
+Produced with ema_workbench 2.5.3 (numpy 2.4.6, pandas 3.1.1, scipy 1.17.1) on Python 3.11;
+PyPI's newest, 3.0.0, needs a newer Python. It takes about five minutes (EMA's resampling). The data come from numpy's PCG64 with fixed seeds, so a rerun with the same numpy
 gives the same CSV files; the fixtures then depend only on EMA's PRIM.
+
+Data sets: synthetic (three uniform floats), shifted (four floats on different scales, two
+correlated, peel_alpha 0.1), mixed (two floats and an integer column).
 
 For each data set NAME it writes:
   NAME.csv   the inputs (floats, shortest round-trip repr) and y (0 or 1), one row per case
@@ -54,14 +57,35 @@ def shifted():
     return x, y ^ flip
 
 
+def mixed():
+    """600 rows: two uniform floats and whole numbers k in 0..9, given to EMA as floats (many
+    ties, which get_quantile steps over); the box of interest is k >= 6 and x1 < 0.5, 5% of
+    labels flipped. As an int64 column, EMA 2.5.3 crashes with pandas 2.3 when it pastes one
+    (_real_paste writes a midpoint such as 5.5 into the int64 box limits), so its integer path
+    cannot serve as a reference."""
+    rng = np.random.default_rng(1999)
+    n = 600
+    x1 = rng.uniform(0.0, 1.0, n)
+    k = rng.integers(0, 10, n).astype(float)
+    x2 = rng.uniform(0.0, 1.0, n)
+    x = pd.DataFrame({"x1": x1, "k": k, "x2": x2})
+    y = (k >= 6) & (x1 < 0.5)
+    flip = rng.uniform(0.0, 1.0, n) < 0.05
+    return x, y ^ flip
+
+
+def number(value):
+    return str(int(value)) if isinstance(value, (int, np.integer)) else repr(float(value))
+
+
 def write_csv(path, x, y):
     with open(path, "w") as f:
         f.write(",".join(list(x.columns) + ["y"]) + "\n")
         for row, label in zip(x.itertuples(index=False), y):
-            f.write(",".join(repr(float(v)) for v in row) + f",{int(label)}\n")
+            f.write(",".join(number(v) for v in row) + f",{int(label)}\n")
 
 
-def run(name, x, y, threshold, peel_alpha, paste_alpha, mass_min, resample_iterations=0):
+def run(name, x, y, threshold, peel_alpha, paste_alpha, mass_min, resample_iterations):
     write_csv(HERE / f"{name}.csv", x, y)
     p = prim.Prim(
         x, y, threshold=threshold, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min
@@ -121,4 +145,7 @@ def run(name, x, y, threshold, peel_alpha, paste_alpha, mass_min, resample_itera
 if __name__ == "__main__":
     run("synthetic", *synthetic(), threshold=0.8, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05,
         resample_iterations=400)
-    run("shifted", *shifted(), threshold=0.8, peel_alpha=0.1, paste_alpha=0.05, mass_min=0.05)
+    run("shifted", *shifted(), threshold=0.8, peel_alpha=0.1, paste_alpha=0.05, mass_min=0.05,
+        resample_iterations=400)
+    run("mixed", *mixed(), threshold=0.7, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05,
+        resample_iterations=400)
