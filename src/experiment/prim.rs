@@ -7,6 +7,19 @@
 //! interest. [`find_box`] peels the box of all rows one thin slice at a time, then pastes slices
 //! back, and records every intermediate box in a [`Trajectory`].
 //!
+//! ```
+//! use secsim::experiment::prim::{PrimData, PrimSettings, find_box};
+//!
+//! // 400 rows on a grid; the cases of interest are x > 0.7.
+//! let x: Vec<f64> = (0..400).map(|row| f64::from(row) / 400.0).collect();
+//! let y: Vec<bool> = x.iter().map(|&value| value > 0.7).collect();
+//! let data = PrimData::new(vec!["x".into()], vec![x], y)?;
+//! let discovery = find_box(&data, &PrimSettings::with_threshold(0.8))?;
+//! let chosen = discovery.chosen_step().expect("a box as dense as the threshold");
+//! assert!(chosen.density >= 0.8 && chosen.limits[0].lower > 0.6);
+//! # Ok::<(), secsim::experiment::prim::PrimError>(())
+//! ```
+//!
 //! # Definitions and equations (sources: EMA's `prim.py`, `prim_util.py` and
 //! `scenario_discovery_util.py`; Bryant & Lempert 2010)
 //!
