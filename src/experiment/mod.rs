@@ -37,6 +37,7 @@
 pub mod analysis;
 pub mod design;
 pub mod file;
+pub mod prim;
 pub mod sensitivity;
 pub mod transform;
 

@@ -168,7 +168,7 @@ fn standard_normal_quantile(probability: f64) -> f64 {
 
 /// The regularised incomplete beta function I_x(a, b) by its continued fraction (modified
 /// Lentz; Press et al., Numerical Recipes, 3rd ed., 6.4), on [`crate::math`].
-fn regularised_beta(a: f64, b: f64, x: f64) -> f64 {
+pub(crate) fn regularised_beta(a: f64, b: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
