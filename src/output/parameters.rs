@@ -27,6 +27,53 @@ pub fn header(scenario: &Scenario) -> Vec<String> {
     header
 }
 
+/// Reads `parameters.csv` back, row by row: the run index, then every other column's value
+/// (NaN where the field is empty, as `<event>_month` is when the event did not fire).
+pub struct ParametersReader {
+    csv: csv::Reader<std::fs::File>,
+    names: Vec<String>,
+    record: csv::StringRecord,
+    values: Vec<f64>,
+}
+
+impl ParametersReader {
+    /// Opens `path` and reads its header.
+    pub fn open(path: &std::path::Path) -> Result<Self, OutputError> {
+        let mut csv = csv::Reader::from_path(path)?;
+        let names: Vec<String> = csv.headers()?.iter().skip(1).map(str::to_owned).collect();
+        let values = vec![f64::NAN; names.len()];
+        Ok(ParametersReader {
+            csv,
+            names,
+            record: csv::StringRecord::new(),
+            values,
+        })
+    }
+
+    /// The columns' names after `run`, in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The next row's run index (None if it is not a whole number) and values, or None at the
+    /// end.
+    #[allow(clippy::type_complexity)] // a pair read once by the caller; a struct adds nothing
+    pub fn next_row(&mut self) -> Result<Option<(Option<u64>, &[f64])>, OutputError> {
+        if !self.csv.read_record(&mut self.record)? {
+            return Ok(None);
+        }
+        for (index, value) in self.values.iter_mut().enumerate() {
+            *value = self
+                .record
+                .get(index + 1)
+                .and_then(|field| field.parse::<f64>().ok())
+                .unwrap_or(f64::NAN);
+        }
+        let run = self.record.get(0).and_then(|field| field.parse().ok());
+        Ok(Some((run, &self.values)))
+    }
+}
+
 pub(crate) fn write_header<W: Write>(
     scenario: &Scenario,
     csv: &mut csv::Writer<W>,
