@@ -316,6 +316,60 @@ pub fn render(result: &DiscoveryResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::prim::Trajectory;
+
+    fn step(limits: &[(f64, f64)], restricted: Vec<usize>) -> Step {
+        Step {
+            coverage: 0.61,
+            density: 0.87,
+            mass: 0.24,
+            n_rows: 240,
+            n_of_interest: 209,
+            limits: limits
+                .iter()
+                .map(|&(lower, upper)| Limits { lower, upper })
+                .collect(),
+            restricted,
+            quasi_p_values: Vec::new(),
+        }
+    }
+
+    /// Each restricted side in words: below, above, between, and an event that did not fire;
+    /// an unrestricted dimension is not named.
+    #[test]
+    fn the_sentence_names_each_restricted_limit() {
+        let full = [(0.0, 1.0), (10.0, 40.0), (0.0, 5.0), (0.0, 1.0), (0.0, 9.0)];
+        let chosen = [(0.0, 0.3), (30.0, 40.0), (1.0, 2.5), (0.0, 0.5), (0.0, 9.0)];
+        let discovery = Discovery {
+            trajectory: Trajectory {
+                steps: vec![step(&full, Vec::new()), step(&chosen, vec![0, 1, 2, 3])],
+            },
+            chosen: Some(1),
+        };
+        let names: Vec<String> = ["return_probability", "rate", "share", "coup_fired", "other"]
+            .map(String::from)
+            .to_vec();
+        let result = DiscoveryResult {
+            names: &names,
+            discovery: &discovery,
+            step: 1,
+            chosen: true,
+            stability: &[],
+            case: "attacks_total above 8000",
+        };
+        assert_eq!(
+            sentence(&result),
+            "attacks_total above 8000 in 87% of the runs where return_probability is below 0.3 \
+             and rate is above 30 and share is between 1 and 2.5 and coup did not fire: they \
+             hold 61% of all runs with attacks_total above 8000 (coverage) and are 24% of all \
+             runs (mass)"
+        );
+        let all_runs = DiscoveryResult { step: 0, ..result };
+        assert_eq!(
+            sentence(&all_runs),
+            "attacks_total above 8000 in 87% of all runs; no box restricts any parameter"
+        );
+    }
 
     #[test]
     fn readable_keeps_three_significant_digits() {
