@@ -1,12 +1,16 @@
 //! Scenario discovery's files (`secsim discover`): `trajectory.csv` (every box PRIM went
 //! through), `boxes.csv` (the chosen box, one row per dimension), `stability.csv` (how often
-//! resampled PRIM runs restrict each dimension), and the table and sentence printed on stdout.
+//! resampled PRIM runs restrict each dimension), `charts/tradeoff.png` and `.svg` (coverage
+//! against density along the trajectory), and the table and sentence printed on stdout.
 
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
 use crate::experiment::prim::{Discovery, Limits, Reproducibility, Step};
+use crate::output::charts::scatter::{ScatterChart, ScatterPoint, ScatterSeries};
+use crate::output::charts::{self, Chart, ChartFile, Frame};
+use crate::output::files::CHARTS_FOLDER;
 use crate::output::{OutputError, format_number};
 
 /// File of the trajectory, and the marker of a discovery folder for [`crate::output::StagedDir`].
@@ -82,8 +86,60 @@ impl DiscoveryResult<'_> {
     }
 }
 
-/// Writes the three files into `folder`.
+/// File stem of the coverage-density trade-off chart, in `charts/`.
+pub const TRADEOFF_STEM: &str = "tradeoff";
+
+/// The coverage-density trade-off: one point per step of the trajectory, one colour per number
+/// of restricted dimensions (EMA's `show_tradeoff`).
+pub fn tradeoff_chart(result: &DiscoveryResult) -> ChartFile {
+    let steps = &result.discovery.trajectory.steps;
+    let most = steps
+        .iter()
+        .map(|step| step.restricted.len())
+        .max()
+        .unwrap_or(0);
+    let series = (0..=most)
+        .filter_map(|restricted| {
+            let points: Vec<ScatterPoint> = steps
+                .iter()
+                .filter(|step| step.restricted.len() == restricted)
+                .map(|step| ScatterPoint {
+                    x: step.coverage,
+                    mean: step.density,
+                    low: step.density,
+                    high: step.density,
+                })
+                .collect();
+            (!points.is_empty()).then(|| ScatterSeries {
+                label: format!("{restricted} restricted"),
+                points,
+                connect: false,
+            })
+        })
+        .collect();
+    ChartFile {
+        chart: Chart::Scatter(ScatterChart {
+            x_label: "coverage (share of the cases of interest in the box)".to_owned(),
+            y_label: "density (share of the box's runs of interest)".to_owned(),
+            series,
+        }),
+        frame: Frame {
+            title: format!("PRIM's trade-off: {}", result.case),
+            caption: format!(
+                "One point per box of the trajectory ({} steps); step {} reported. One colour per number of restricted dimensions.",
+                steps.len(),
+                result.step
+            ),
+        },
+        stem: TRADEOFF_STEM.to_owned(),
+    }
+}
+
+/// Writes the three files and `charts/` into `folder`.
 pub fn write_files(folder: &Path, result: &DiscoveryResult) -> Result<(), OutputError> {
+    let charts = folder.join(CHARTS_FOLDER);
+    std::fs::create_dir_all(&charts).map_err(OutputError::io(&charts, "cannot create"))?;
+    charts::save(&tradeoff_chart(result), &charts)?;
     write_csv(&folder.join(TRAJECTORY_FILE), |csv| {
         write_trajectory(result, csv)
     })?;

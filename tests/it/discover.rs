@@ -105,6 +105,12 @@ fn the_box_holds_what_the_csv_files_say() {
     );
     let folder = results.join("discover_attacks_total");
     assert!(folder.join("manifest.json").is_file());
+    for chart in ["charts/tradeoff.png", "charts/tradeoff.svg"] {
+        assert!(
+            fs::metadata(folder.join(chart)).unwrap().len() > 0,
+            "{chart}"
+        );
+    }
 
     // The runs: outcome and dimensions, joined by run.
     let (outcome_header, outcome_rows) = read_csv(&results.join("outcomes.csv"));
