@@ -111,3 +111,31 @@ pub(crate) fn write_block<W: Write>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reader gives each row's run and values by column, an empty month as NaN, and a run
+    /// that is not a whole number as None.
+    #[test]
+    fn the_reader_reads_runs_values_and_empty_months() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("parameters.csv");
+        let mut csv = csv::Writer::from_path(&path).unwrap();
+        csv.write_record(["run", "rate", "coup_fired", "coup_month"])
+            .unwrap();
+        csv.write_record(["0", "0.25", "1", "7"]).unwrap();
+        csv.write_record(["x", "3", "0", ""]).unwrap();
+        csv.flush().unwrap();
+        let mut reader = ParametersReader::open(&path).unwrap();
+        assert_eq!(reader.names(), ["rate", "coup_fired", "coup_month"]);
+        let (run, values) = reader.next_row().unwrap().unwrap();
+        assert_eq!((run, values.to_vec()), (Some(0), vec![0.25, 1.0, 7.0]));
+        let (run, values) = reader.next_row().unwrap().unwrap();
+        assert_eq!(run, None);
+        assert_eq!(&values[..2], &[3.0, 0.0]);
+        assert!(values[2].is_nan());
+        assert!(reader.next_row().unwrap().is_none());
+    }
+}
