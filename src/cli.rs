@@ -53,6 +53,84 @@ pub enum Command {
     /// observed data by ABC-SMC; writes posterior.csv, calibration.json, calibrated.ron,
     /// charts/, report.html and manifest.json.
     Calibrate(CalibrateArgs),
+    /// Scenario discovery on a run's results: which uncertain parameters and events lead to an
+    /// outcome of interest (PRIM); writes trajectory.csv, boxes.csv, stability.csv and
+    /// manifest.json.
+    Discover(DiscoverArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("case").required(true).multiple(false)))]
+pub struct DiscoverArgs {
+    /// A results folder written by `secsim run` (with outcomes.csv and parameters.csv).
+    pub results: PathBuf,
+    /// The outcome that defines the runs of interest, by its name in outcomes.csv.
+    #[arg(long)]
+    pub outcome: String,
+    /// Runs of interest have the outcome above X (a run without a value is not one).
+    #[arg(long, value_name = "X", group = "case", allow_negative_numbers = true)]
+    pub above: Option<f64>,
+    /// Runs of interest have the outcome below X (a run without a value is not one).
+    #[arg(long, value_name = "X", group = "case", allow_negative_numbers = true)]
+    pub below: Option<f64>,
+    /// Runs of interest have the yes/no outcome equal to 1.
+    #[arg(long = "true", group = "case")]
+    pub is_true: bool,
+    /// The discovery method; only prim for now (cart is not implemented yet).
+    #[arg(long, value_enum, default_value = "prim")]
+    pub method: DiscoveryMethodArg,
+    /// Share of the box's runs one peel removes (PRIM's peel_alpha), in (0, 0.5).
+    #[arg(long, default_value_t = crate::experiment::prim::DEFAULT_PEEL_ALPHA, value_parser = peel_share)]
+    pub alpha: f64,
+    /// Smallest share of all runs a box may hold (PRIM's mass_min), in [0, 1].
+    #[arg(long, default_value_t = crate::experiment::prim::DEFAULT_MIN_MASS, value_parser = unit_share)]
+    pub min_mass: f64,
+    /// Density the last box of the trajectory needs to be chosen (PRIM's threshold), in (0, 1];
+    /// below it no box is chosen unless --box says which.
+    #[arg(long, default_value_t = crate::commands::discover::DEFAULT_THRESHOLD, value_parser = positive_share)]
+    pub threshold: f64,
+    /// Choose step K of the trajectory instead (0 = all runs).
+    #[arg(long = "box", value_name = "K")]
+    pub box_step: Option<usize>,
+    /// Folder for the results [default: RESULTS/discover_<outcome>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the output folder even if it holds results of another scenario.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Scenario discovery methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiscoveryMethodArg {
+    /// The Patient Rule Induction Method (`experiment::prim`).
+    Prim,
+    /// Classification trees: refused, not implemented yet.
+    Cart,
+}
+
+/// Parses a share in (0, 0.5).
+fn peel_share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value > 0.0 && value < 0.5 => Ok(value),
+        _ => Err(format!("expected a number in (0, 0.5), got {text:?}")),
+    }
+}
+
+/// Parses a share in [0, 1].
+fn unit_share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
+        _ => Err(format!("expected a number in [0, 1], got {text:?}")),
+    }
+}
+
+/// Parses a share in (0, 1].
+fn positive_share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value > 0.0 && value <= 1.0 => Ok(value),
+        _ => Err(format!("expected a number in (0, 1], got {text:?}")),
+    }
 }
 
 #[derive(Debug, Args)]

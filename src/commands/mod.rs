@@ -10,6 +10,7 @@ pub mod batch;
 pub mod calibrate;
 pub mod check;
 pub mod compare;
+pub mod discover;
 pub mod merge;
 pub mod options;
 pub mod run;
@@ -78,6 +79,7 @@ pub fn execute(
         Command::Selftest(args) => selftest::execute(args, invocation, terminal),
         Command::Score(args) => score::execute(args, invocation, terminal),
         Command::Calibrate(args) => calibrate::execute(args, invocation, terminal),
+        Command::Discover(args) => discover::execute(args, invocation, terminal),
     }
 }
 

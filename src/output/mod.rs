@@ -11,6 +11,7 @@ pub mod charts;
 pub mod check;
 pub mod checkpoint;
 pub mod compare;
+pub mod discovery;
 pub mod figures;
 pub mod files;
 pub mod findings;

@@ -73,6 +73,16 @@ impl OutcomesReader {
         self.names.iter().position(|known| known == name)
     }
 
+    /// The outcomes' names, in column order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The run index of the row [`OutcomesReader::next_row`] read last, if it is a whole number.
+    pub fn run(&self) -> Option<u64> {
+        self.record.get(0).and_then(|field| field.parse().ok())
+    }
+
     /// The next run's outcome values (NaN for a missing value), or None at the end.
     pub fn next_row(&mut self) -> Result<Option<&[f64]>, OutputError> {
         if !self.csv.read_record(&mut self.record)? {

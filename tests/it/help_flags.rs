@@ -69,6 +69,7 @@ fn words(text: &str) -> Vec<String> {
                 .replace("{cal}", &repo_file("scenarios/backtest/mali_2021_2022.ron"))
                 .replace("{niger_obs}", &repo_file("data/observed/niger.csv"))
                 .replace("{niger}", &repo_file("scenarios/niger_2021_2023.ron"))
+                .replace("{realign}", &repo_file("scenarios/niger_realignment.ron"))
                 .replace("{obs_outcomes}", &data("small_observed_outcomes.csv"))
         })
         .collect()
@@ -728,6 +729,92 @@ fn cases() -> Vec<Case> {
         one.setup = parts.clone();
         cases.push(one);
     }
+    // discover, on a run of the realignment scenario (its parameters and events).
+    let results = vec![
+        words("run {realign} --out r --runs 300 --no-charts --quiet"),
+        words("run {events} --out ev --runs 300 --no-charts --quiet"),
+        words("discover ev --outcome deployed --true --out other"),
+    ];
+    // Results go to `d` unless the case is about `--out`.
+    let with_out = |flags: &str| {
+        if flags.split_whitespace().any(|word| word == "--out") {
+            format!("discover r {flags}")
+        } else {
+            format!("discover r {flags} --out d")
+        }
+    };
+    for (flag, without, with, seen) in [
+        (
+            "--outcome",
+            "--outcome attacks_total --above 8000",
+            "--outcome nothing --above 8000",
+            Exit,
+        ),
+        (
+            "--above",
+            "--outcome attacks_total --above 8000",
+            "--outcome attacks_total --above 9000",
+            File("d/trajectory.csv"),
+        ),
+        (
+            "--below",
+            "--outcome attacks_total --above 8000",
+            "--outcome attacks_total --below 8000",
+            File("d/trajectory.csv"),
+        ),
+        (
+            "--true",
+            "--outcome western_return --above 0.5",
+            "--outcome western_return --true",
+            Stdout,
+        ),
+        (
+            "--method",
+            "--outcome attacks_total --above 8000",
+            "--outcome attacks_total --above 8000 --method cart",
+            Exit,
+        ),
+        (
+            "--alpha",
+            "--outcome attacks_total --above 8000",
+            "--outcome attacks_total --above 8000 --alpha 0.1",
+            File("d/trajectory.csv"),
+        ),
+        (
+            "--min-mass",
+            "--outcome attacks_total --above 8000",
+            "--outcome attacks_total --above 8000 --min-mass 0.2",
+            File("d/trajectory.csv"),
+        ),
+        (
+            "--threshold",
+            "--outcome attacks_total --above 8000 --min-mass 0.5",
+            "--outcome attacks_total --above 8000 --min-mass 0.5 --threshold 0.1",
+            File("d/boxes.csv"),
+        ),
+        (
+            "--box",
+            "--outcome attacks_total --above 8000",
+            "--outcome attacks_total --above 8000 --box 1",
+            File("d/boxes.csv"),
+        ),
+        (
+            "--out",
+            "--outcome attacks_total --above 8000 --out d",
+            "--outcome attacks_total --above 8000 --out e",
+            Exists("e/trajectory.csv"),
+        ),
+        (
+            "--force",
+            "--outcome attacks_total --above 8000 --out other",
+            "--outcome attacks_total --above 8000 --out other --force",
+            Exit,
+        ),
+    ] {
+        let mut one = case("discover", flag, &with_out(without), &with_out(with), seen);
+        one.setup = results.clone();
+        cases.push(one);
+    }
     cases
 }
 
@@ -782,6 +869,7 @@ fn every_flag_in_help_has_an_effect_or_is_refused() {
         "selftest",
         "score",
         "calibrate",
+        "discover",
     ] {
         for flag in listed_flags(command) {
             if !cases

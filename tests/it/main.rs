@@ -23,6 +23,7 @@ mod check;
 mod cli;
 mod compare;
 mod determinism;
+mod discover;
 mod event_types;
 mod examples;
 mod help_flags;
