@@ -316,10 +316,10 @@ pub fn render(result: &DiscoveryResult) -> String {
     let step = result.box_step();
     let steps = result.discovery.trajectory.steps.len();
     let mut text = String::new();
-    let how = if result.chosen {
-        "chosen"
-    } else {
-        "no box reached the density threshold; all runs"
+    let how = match (result.chosen, result.discovery.chosen) {
+        (false, _) => "no box reached the density threshold; all runs",
+        (true, Some(choice)) if choice == result.step => "PRIM's choice",
+        (true, _) => "selected with --box",
     };
     let _ = writeln!(
         text,

@@ -294,7 +294,7 @@ fn box_true_and_below_choose_what_they_say() {
     let dir = tempfile::tempdir().unwrap();
     let results = run(dir.path(), &[]);
     let threshold = p75(&results);
-    assert_success(&secsim(
+    let output = secsim(
         dir.path(),
         &[
             "discover",
@@ -308,7 +308,15 @@ fn box_true_and_below_choose_what_they_say() {
             "--out",
             "k",
         ],
-    ));
+    );
+    assert_success(&output);
+    // The printout says the box was picked by hand, not by PRIM.
+    assert!(
+        stdout(&output).starts_with("box: step 3 of 0..")
+            && stdout(&output).contains("(selected with --box)"),
+        "{}",
+        stdout(&output)
+    );
     let (_, rows) = read_csv(&dir.path().join("k/boxes.csv"));
     assert!(rows.iter().all(|row| row[0] == "3"));
     let (_, steps) = read_csv(&dir.path().join("k/trajectory.csv"));
