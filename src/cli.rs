@@ -98,6 +98,9 @@ pub struct DiscoverArgs {
     /// Replace the output folder even if it holds results of another scenario.
     #[arg(long)]
     pub force: bool,
+    /// Skip charts/ (report.html is written without images).
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// Scenario discovery methods.

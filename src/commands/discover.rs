@@ -1,8 +1,8 @@
 //! `secsim discover`: scenario discovery on a run's results folder. Reads `outcomes.csv` and
 //! `parameters.csv` (joined by `run`), marks the runs of interest (`--above`, `--below`,
 //! `--true` on one outcome), runs PRIM (`experiment::prim`) on every parameter and event column,
-//! and writes `trajectory.csv`, `boxes.csv`, `stability.csv` and `manifest.json`
-//! (`output::discovery`) through `StagedDir`.
+//! and writes `trajectory.csv`, `boxes.csv`, `stability.csv`, `report.html`, `charts/` (unless
+//! `--no-charts`) and `manifest.json` (`output::discovery`) through `StagedDir`.
 //!
 //! The dimensions: each uncertain parameter; `<event>_fired` as 0 or 1; `<event>_month` with an
 //! event that did not fire counted as the horizon (the first month after the run's end, read
@@ -20,7 +20,7 @@ use super::{Invocation, Terminal, say};
 use crate::cli::{DiscoverArgs, DiscoveryMethodArg};
 use crate::experiment::prim::{self, PrimData, PrimSettings};
 use crate::output::StagedDir;
-use crate::output::discovery::{self, DiscoveryResult, TRAJECTORY_FILE};
+use crate::output::discovery::{self, DiscoveryResult, ReportContext, TRAJECTORY_FILE};
 use crate::output::files::{OUTCOMES_FILE, PARAMETERS_FILE, TIMESERIES_FILE};
 use crate::output::manifest::{self, Contents, Input, MANIFEST_FILE};
 use crate::output::outcomes::OutcomesReader;
@@ -170,7 +170,18 @@ pub fn execute(
     let names: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
     let staged = StagedDir::new(&destination, TRAJECTORY_FILE, &names, args.force)
         .with_context(|| format!("cannot write results to {}", destination.display()))?;
-    discovery::write_files(staged.path(), &result)?;
+    let scenario = inputs
+        .iter()
+        .map(|input| input.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let context = ReportContext {
+        scenario: &scenario,
+        settings: &settings,
+        resamples: STABILITY_RESAMPLES,
+        seed: STABILITY_SEED,
+    };
+    discovery::write_files(staged.path(), &result, &context, !args.no_charts)?;
     let contents = Contents {
         inputs: inputs.clone(),
         seed: STABILITY_SEED,

@@ -939,20 +939,30 @@ mod tests {
         eprintln!("mixed: largest relative quasi-p difference {worst:e}");
     }
 
+    /// A run of the shipped realignment scenario (2,000 runs, attacks_total above 8000; the
+    /// command is in `tests/prim/make_fixtures.py`): fourteen columns, among them 0/1 event
+    /// columns, whole months with the horizon for "never", and a constant column (an event
+    /// that fires in month 0 of every run), all with many ties.
+    #[test]
+    fn prim_matches_ema_on_a_run_of_the_shipped_realignment_scenario() {
+        let worst = matches_ema("niger_realignment");
+        eprintln!("niger_realignment: largest relative quasi-p difference {worst:e}");
+    }
+
     #[test]
     fn prim_resampling_agrees_with_ema_within_sampling_error() {
-        for name in ["synthetic", "shifted", "mixed"] {
+        for name in ["synthetic", "shifted", "mixed", "niger_realignment"] {
             resampling_agrees_with_ema(name);
         }
     }
 
     fn resampling_agrees_with_ema(name: &str) {
-        // EMA's percentages come from 400 resamples of numpy's generator, ours from 400 of our
-        // own: two independent estimates of the same share per dimension. Each difference must
-        // lie within 4 standard errors of a difference of two proportions from 400 draws each,
-        // sqrt(2 p (1 - p) / 400) with p the two shares' mean, plus one resample's share (1/400)
-        // for the discreteness when p is 0 or 1 (about 6e-5 chance of a false alarm per check,
-        // 20 checks over the three fixtures).
+        // EMA's percentages come from R resamples of numpy's generator (R = 400, 200 for the
+        // realignment run), ours from R of our own: two independent estimates of the same share
+        // per dimension. Each difference must lie within 4 standard errors of a difference of
+        // two proportions from R draws each, sqrt(2 p (1 - p) / R) with p the two shares' mean,
+        // plus one resample's share (1/R) for the discreteness when p is 0 or 1 (about 6e-5
+        // chance of a false alarm per check, 48 checks over the four fixtures).
         let fixture = fixture(name);
         let discovery = find_box(&fixture.data, &fixture.settings).unwrap();
         let expected = &fixture.expected["resample"];

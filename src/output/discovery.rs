@@ -1,17 +1,22 @@
 //! Scenario discovery's files (`secsim discover`): `trajectory.csv` (every box PRIM went
 //! through), `boxes.csv` (the chosen box, one row per dimension), `stability.csv` (how often
 //! resampled PRIM runs restrict each dimension), `charts/tradeoff.png` and `.svg` (coverage
-//! against density along the trajectory), and the table and sentence printed on stdout.
+//! against density along the trajectory), `charts/box_limits.png` and `.svg` (the box's limits
+//! against the full ranges), `report.html` (the findings in plain words, the tables and the
+//! charts), and the table and sentence printed on stdout.
 
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
-use crate::experiment::prim::{Discovery, Limits, Reproducibility, Step};
-use crate::output::charts::scatter::{ScatterChart, ScatterPoint, ScatterSeries};
-use crate::output::charts::{self, Chart, ChartFile, Frame};
-use crate::output::files::CHARTS_FOLDER;
-use crate::output::{OutputError, format_number};
+use crate::experiment::prim::{Discovery, Limits, PrimSettings, Reproducibility, Step};
+use crate::output::charts::limits::{LimitsChart, LimitsRow};
+use crate::output::charts::tradeoff::{TradeoffChart, TradeoffPoint};
+use crate::output::charts::{Chart, ChartFile, Frame};
+use crate::output::files::{CHARTS_FOLDER, REPORT_FILE};
+use crate::output::report::{self, Figure, escape};
+use crate::output::results::write_charts;
+use crate::output::{OutputError, findings, format_number};
 
 /// File of the trajectory, and the marker of a discovery folder for [`crate::output::StagedDir`].
 pub const TRAJECTORY_FILE: &str = "trajectory.csv";
@@ -19,6 +24,19 @@ pub const TRAJECTORY_FILE: &str = "trajectory.csv";
 pub const BOXES_FILE: &str = "boxes.csv";
 /// File of the resampling stability.
 pub const STABILITY_FILE: &str = "stability.csv";
+
+/// The files of a discovery folder besides `manifest.json`, and whether each is written only
+/// with charts (`--no-charts` skips those): the list the tests hold a folder against.
+pub const DISCOVERY_FILES: [(&str, bool); 8] = [
+    (TRAJECTORY_FILE, false),
+    (BOXES_FILE, false),
+    (STABILITY_FILE, false),
+    (REPORT_FILE, false),
+    ("charts/tradeoff.png", true),
+    ("charts/tradeoff.svg", true),
+    ("charts/box_limits.png", true),
+    ("charts/box_limits.svg", true),
+];
 
 /// `trajectory.csv`'s header: one row per step; `restricted` is the number of restricted
 /// dimensions and `dimensions` their names joined by `;`.
@@ -88,45 +106,32 @@ impl DiscoveryResult<'_> {
 
 /// File stem of the coverage-density trade-off chart, in `charts/`.
 pub const TRADEOFF_STEM: &str = "tradeoff";
+/// File stem of the box-limits chart, in `charts/`.
+pub const BOX_LIMITS_STEM: &str = "box_limits";
 
-/// The coverage-density trade-off: one point per step of the trajectory, one colour per number
-/// of restricted dimensions (EMA's `show_tradeoff`).
+/// The coverage-density trade-off: one point per step of the trajectory, coloured by its
+/// number of restricted dimensions (EMA's `show_tradeoff`), the reported box ringed.
 pub fn tradeoff_chart(result: &DiscoveryResult) -> ChartFile {
     let steps = &result.discovery.trajectory.steps;
-    let most = steps
+    let points = steps
         .iter()
-        .map(|step| step.restricted.len())
-        .max()
-        .unwrap_or(0);
-    let series = (0..=most)
-        .filter_map(|restricted| {
-            let points: Vec<ScatterPoint> = steps
-                .iter()
-                .filter(|step| step.restricted.len() == restricted)
-                .map(|step| ScatterPoint {
-                    x: step.coverage,
-                    mean: step.density,
-                    low: step.density,
-                    high: step.density,
-                })
-                .collect();
-            (!points.is_empty()).then(|| ScatterSeries {
-                label: format!("{restricted} restricted"),
-                points,
-                connect: false,
-            })
+        .map(|step| TradeoffPoint {
+            coverage: step.coverage,
+            density: step.density,
+            restricted: step.restricted.len(),
         })
         .collect();
     ChartFile {
-        chart: Chart::Scatter(ScatterChart {
+        chart: Chart::Tradeoff(TradeoffChart {
             x_label: "coverage (share of the cases of interest in the box)".to_owned(),
-            y_label: "density (share of the box's runs of interest)".to_owned(),
-            series,
+            y_label: "density (share of the box's runs that are cases of interest)".to_owned(),
+            points,
+            reported: Some((result.step, format!("step {} (reported)", result.step))),
         }),
         frame: Frame {
-            title: format!("PRIM's trade-off: {}", result.case),
+            title: format!("PRIM's trade-off: {}", report::readable(result.case)),
             caption: format!(
-                "One point per box of the trajectory ({} steps); step {} reported. One colour per number of restricted dimensions.",
+                "One point per box of the peeling and pasting trajectory ({} steps); step {} reported.",
                 steps.len(),
                 result.step
             ),
@@ -135,18 +140,153 @@ pub fn tradeoff_chart(result: &DiscoveryResult) -> ChartFile {
     }
 }
 
-/// Writes the three files and `charts/` into `folder`.
-pub fn write_files(folder: &Path, result: &DiscoveryResult) -> Result<(), OutputError> {
-    let charts = folder.join(CHARTS_FOLDER);
-    std::fs::create_dir_all(&charts).map_err(OutputError::io(&charts, "cannot create"))?;
-    charts::save(&tradeoff_chart(result), &charts)?;
+/// A dimension's name in words: an uncertain parameter's identifier as words,
+/// `<event>_fired` as "<event> happens" and `<event>_month` as "month of <event>".
+pub fn dimension_label(name: &str) -> String {
+    if let Some(event) = name.strip_suffix("_fired") {
+        return format!("{} happens", report::readable(event));
+    }
+    if let Some(event) = name.strip_suffix("_month") {
+        return format!("month of {}", report::readable(event));
+    }
+    report::readable(name)
+}
+
+/// A quasi-p-value for reading: three decimals, or two significant digits with an exponent
+/// below 0.001 (values near 1e-40 are common and say "far from chance").
+pub fn quasi_p_text(value: f64) -> String {
+    if value >= 0.001 {
+        format!("{value:.3}")
+    } else {
+        format!("{value:.1e}")
+    }
+}
+
+/// The quasi-p-values of a restricted dimension's restricted sides, such as "lower 6.4e-47" or
+/// "lower 0.010, upper 0.200".
+fn quasi_p_sides(step: &Step, dimension: usize) -> String {
+    let Some(quasi_p) = step
+        .quasi_p_values
+        .iter()
+        .find(|quasi_p| quasi_p.dimension == dimension)
+    else {
+        return String::new();
+    };
+    let sides: Vec<String> = [("lower", quasi_p.lower), ("upper", quasi_p.upper)]
+        .into_iter()
+        .filter_map(|(side, value)| value.map(|value| format!("{side} {}", quasi_p_text(value))))
+        .collect();
+    sides.join(", ")
+}
+
+/// A limit of a `<event>_fired` column in words: "no" at the lower end when the box keeps the
+/// runs where it did not happen (0), "yes" at the upper end when it keeps those where it did
+/// (1), nothing at an end that cuts the value out (a limit of 0.5 is a midpoint, not a value).
+fn fired_limit(name: &str, value: f64, lower: bool) -> Option<String> {
+    name.ends_with("_fired").then(|| {
+        match (lower, value) {
+            (true, value) if value <= 0.0 => "no",
+            (false, value) if value >= 1.0 => "yes",
+            _ => "",
+        }
+        .to_owned()
+    })
+}
+
+/// The box-limits chart's rows: one per restricted dimension, in column order, each limit as
+/// a share of the dimension's full range over all runs.
+pub fn limits_rows(result: &DiscoveryResult) -> Vec<LimitsRow> {
+    let step = result.box_step();
+    step.restricted
+        .iter()
+        .map(|&dimension| {
+            let (limits, full) = (step.limits[dimension], result.full_range()[dimension]);
+            let span = full.upper - full.lower;
+            let share = |value: f64| {
+                if span > 0.0 {
+                    (value - full.lower) / span
+                } else {
+                    0.0
+                }
+            };
+            let name = &result.names[dimension];
+            let text = |value: f64, lower: bool| {
+                fired_limit(name, value, lower).unwrap_or_else(|| readable(value))
+            };
+            LimitsRow {
+                label: dimension_label(name),
+                lower: share(limits.lower),
+                upper: if span > 0.0 { share(limits.upper) } else { 1.0 },
+                lower_text: text(limits.lower, true),
+                upper_text: text(limits.upper, false),
+                lower_restricted: limits.lower != full.lower,
+                upper_restricted: limits.upper != full.upper,
+                quasi_p: quasi_p_sides(step, dimension),
+            }
+        })
+        .collect()
+}
+
+/// The chosen box's limits against the full ranges (EMA's `inspect(style="graph")`).
+pub fn box_limits_chart(result: &DiscoveryResult) -> ChartFile {
+    let step = result.box_step();
+    ChartFile {
+        chart: Chart::Limits(LimitsChart {
+            rows: limits_rows(result),
+        }),
+        frame: Frame {
+            title: format!(
+                "Box at step {}: coverage {}, density {}, mass {}",
+                result.step,
+                percent(step.coverage),
+                percent(step.density),
+                percent(step.mass)
+            ),
+            caption: format!(
+                "Cases of interest: {}. A quasi-p-value above 0.05 says the limit may be chance.",
+                report::readable(result.case)
+            ),
+        },
+        stem: BOX_LIMITS_STEM.to_owned(),
+    }
+}
+
+/// How the discovery was made, for the report.
+pub struct ReportContext<'a> {
+    /// The scenario's name (from the results folder's manifest).
+    pub scenario: &'a str,
+    /// PRIM's settings.
+    pub settings: &'a PrimSettings,
+    /// Resamples behind `stability.csv` and their seed.
+    pub resamples: usize,
+    pub seed: u64,
+}
+
+/// Writes the three CSV files, `report.html` and, with `charts`, `charts/` into `folder`.
+pub fn write_files(
+    folder: &Path,
+    result: &DiscoveryResult,
+    context: &ReportContext,
+    charts: bool,
+) -> Result<(), OutputError> {
+    let figures = if charts {
+        write_charts(
+            &[box_limits_chart(result), tradeoff_chart(result)],
+            &folder.join(CHARTS_FOLDER),
+        )?
+    } else {
+        Vec::new()
+    };
     write_csv(&folder.join(TRAJECTORY_FILE), |csv| {
         write_trajectory(result, csv)
     })?;
     write_csv(&folder.join(BOXES_FILE), |csv| write_boxes(result, csv))?;
     write_csv(&folder.join(STABILITY_FILE), |csv| {
         write_stability(result, csv)
-    })
+    })?;
+    let path = folder.join(REPORT_FILE);
+    std::fs::write(&path, report_html(result, context, &figures))
+        .map_err(OutputError::io(&path, "cannot write"))
 }
 
 fn write_csv(
@@ -252,22 +392,39 @@ fn percent(share: f64) -> String {
 }
 
 /// The box's restricted limits in words: `x is below 0.3`, `y is above 30`, `z is between 1 and
-/// 2` (a side counts as restricted when it differs from the full range).
-fn conditions(result: &DiscoveryResult) -> Vec<String> {
+/// 2` (a side counts as restricted when it differs from the full range). With `words`, names
+/// read as words ("is sahel rate", "western reengagement does not happen"); without, as the
+/// files' identifiers ("western_reengagement did not fire").
+fn conditions(result: &DiscoveryResult, words: bool) -> Vec<String> {
     let step = result.box_step();
     step.restricted
         .iter()
         .map(|&dimension| {
             let (limits, full) = (step.limits[dimension], result.full_range()[dimension]);
-            let name = &result.names[dimension];
+            let identifier = &result.names[dimension];
+            let name = if words {
+                dimension_label(identifier)
+            } else {
+                identifier.clone()
+            };
             let (low, high) = (limits.lower != full.lower, limits.upper != full.upper);
-            if let Some(event) = name.strip_suffix("_fired") {
+            if let Some(event) = identifier.strip_suffix("_fired") {
                 // A 0/1 column: a box keeps one of the two values when it is restricted.
+                let event = if words {
+                    report::readable(event)
+                } else {
+                    event.to_owned()
+                };
+                let (not, yes) = if words {
+                    ("does not happen", "happens")
+                } else {
+                    ("did not fire", "fired")
+                };
                 if limits.upper < 1.0 {
-                    return format!("{event} did not fire");
+                    return format!("{event} {not}");
                 }
                 if limits.lower > 0.0 {
-                    return format!("{event} fired");
+                    return format!("{event} {yes}");
                 }
             }
             match (low, high) {
@@ -290,23 +447,295 @@ fn conditions(result: &DiscoveryResult) -> Vec<String> {
 /// below 0.3 and y is above 30: they hold 61% of all runs with attacks_total above 8000
 /// (coverage) and are 24% of all runs (mass)".
 pub fn sentence(result: &DiscoveryResult) -> String {
+    sentence_in(result, false)
+}
+
+/// [`sentence`] with every name as words, for the report: "attacks total above 8000 in 87% of
+/// the runs where western reengagement does not happen and is sahel rate is above 30: ...".
+pub fn sentence_in_words(result: &DiscoveryResult) -> String {
+    sentence_in(result, true)
+}
+
+fn sentence_in(result: &DiscoveryResult, words: bool) -> String {
     let step = result.box_step();
-    let conditions = conditions(result);
+    let conditions = conditions(result, words);
+    let case = if words {
+        report::readable(result.case)
+    } else {
+        result.case.to_owned()
+    };
     if conditions.is_empty() {
         return format!(
-            "{} in {} of all runs; no box restricts any parameter",
-            result.case,
+            "{case} in {} of all runs; no box restricts any parameter",
             percent(step.density)
         );
     }
     format!(
-        "{} in {} of the runs where {}: they hold {} of all runs with {} (coverage) and are {} of all runs (mass)",
-        result.case,
+        "{case} in {} of the runs where {}: they hold {} of all runs with {case} (coverage) and are {} of all runs (mass)",
         percent(step.density),
         conditions.join(" and "),
         percent(step.coverage),
-        result.case,
         percent(step.mass)
+    )
+}
+
+/// How the reported box was chosen, in words.
+fn choice(result: &DiscoveryResult, settings: &PrimSettings) -> String {
+    match (result.chosen, result.discovery.chosen) {
+        (false, _) => format!(
+            "No box reached the density threshold {}, so this is step 0, all runs; choose a box with --box K from trajectory.csv",
+            settings.threshold
+        ),
+        (true, Some(choice)) if choice == result.step => format!(
+            "PRIM's choice, by EMA Workbench's rule (find_box): the last box of the peeling and pasting trajectory, as its density reaches the threshold {}",
+            settings.threshold
+        ),
+        (true, _) => format!(
+            "Step {} of the trajectory, selected with --box {}",
+            result.step, result.step
+        ),
+    }
+}
+
+/// The stability of the box's restricted dimensions in words: which ones every resample
+/// restricts, and which ones fewer than half do.
+fn stability_sentence(result: &DiscoveryResult, context: &ReportContext) -> Option<String> {
+    let step = result.box_step();
+    let of_box: Vec<&Reproducibility> = result
+        .stability
+        .iter()
+        .filter(|entry| step.restricted.contains(&entry.dimension))
+        .collect();
+    if of_box.is_empty() {
+        return None;
+    }
+    let names = |keep: &dyn Fn(f64) -> bool| -> Vec<String> {
+        of_box
+            .iter()
+            .filter(|entry| keep(entry.reproduce_coverage_percent))
+            .map(|entry| dimension_label(&result.names[entry.dimension]))
+            .collect()
+    };
+    let always = names(&|percent| percent >= 100.0);
+    let seldom = names(&|percent| percent < 50.0);
+    let mut text = format!(
+        "Rerun on {} resamples of half the runs, PRIM restricts ",
+        context.resamples
+    );
+    if always.is_empty() {
+        text.push_str("none of the box's dimensions every time");
+    } else {
+        text.push_str(&format!("{} every time", join_words(&always)));
+    }
+    if !seldom.is_empty() {
+        text.push_str(&format!(
+            "; {} in fewer than half of them, a less stable part of the box",
+            join_words(&seldom)
+        ));
+    }
+    Some(text)
+}
+
+/// The restricted dimensions whose every quasi-p-value is above 0.05, in words.
+fn weak_limits(result: &DiscoveryResult) -> Option<String> {
+    let step = result.box_step();
+    let weak: Vec<String> = step
+        .quasi_p_values
+        .iter()
+        .filter(|quasi_p| {
+            [quasi_p.lower, quasi_p.upper]
+                .into_iter()
+                .flatten()
+                .all(|value| value > 0.05)
+        })
+        .map(|quasi_p| dimension_label(&result.names[quasi_p.dimension]))
+        .collect();
+    (!weak.is_empty()).then(|| {
+        format!(
+            "The limits on {} have quasi-p-values above 0.05: the cases of interest are not clearly denser inside them than without them, so they may be chance",
+            join_words(&weak)
+        )
+    })
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The box's table: each restricted dimension with its limits, full range, quasi-p-values and
+/// how often resamples restrict it.
+fn box_table(result: &DiscoveryResult) -> findings::Table {
+    let step = result.box_step();
+    let rows = step
+        .restricted
+        .iter()
+        .map(|&dimension| {
+            let (limits, full) = (step.limits[dimension], result.full_range()[dimension]);
+            let quasi_p = step
+                .quasi_p_values
+                .iter()
+                .find(|quasi_p| quasi_p.dimension == dimension);
+            let p = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), quasi_p_text);
+            let stability = result
+                .stability
+                .iter()
+                .find(|entry| entry.dimension == dimension)
+                .map_or_else(
+                    || "-".to_owned(),
+                    |entry| format!("{:.0}%", entry.reproduce_coverage_percent),
+                );
+            vec![
+                dimension_label(&result.names[dimension]),
+                result.names[dimension].clone(),
+                readable(limits.lower),
+                readable(limits.upper),
+                format!("{} to {}", readable(full.lower), readable(full.upper)),
+                p(quasi_p.and_then(|quasi_p| quasi_p.lower)),
+                p(quasi_p.and_then(|quasi_p| quasi_p.upper)),
+                stability,
+            ]
+        })
+        .collect();
+    findings::Table {
+        header: [
+            "dimension",
+            "column",
+            "lower limit",
+            "upper limit",
+            "full range",
+            "quasi-p lower",
+            "quasi-p upper",
+            "resamples restricting it",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        right_aligned: vec![false, false, true, true, true, true, true, true],
+    }
+}
+
+/// Every dimension's stability, most stable first.
+fn stability_table(result: &DiscoveryResult) -> findings::Table {
+    let step = result.box_step();
+    let rows = result
+        .stability
+        .iter()
+        .map(|entry| {
+            vec![
+                dimension_label(&result.names[entry.dimension]),
+                if step.restricted.contains(&entry.dimension) {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_owned(),
+                format!("{:.0}%", entry.reproduce_coverage_percent),
+                format!("{:.0}%", entry.reproduce_density_percent),
+            ]
+        })
+        .collect();
+    findings::Table {
+        header: [
+            "dimension",
+            "restricted in the box",
+            "resamples restricting it (box of nearest coverage)",
+            "(box of nearest density)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        right_aligned: vec![false, false, true, true],
+    }
+}
+
+/// `report.html`: the question and the findings first (the sentence, how the box was chosen,
+/// how stable it is), the box-limits chart, the box's table, the trade-off, the stability of
+/// every dimension, and how the analysis was made.
+pub fn report_html(
+    result: &DiscoveryResult,
+    context: &ReportContext,
+    figures: &[Figure],
+) -> String {
+    let all = &result.discovery.trajectory.steps[0];
+    let step = result.box_step();
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<p class=\"question\">Under which conditions is {}? In {} of the {} runs ({}).</p><h2>Findings</h2><ul class=\"findings\">",
+        escape(&report::readable(result.case)),
+        all.n_of_interest,
+        all.n_rows,
+        percent(all.density)
+    );
+    let mut items = vec![sentence_in_words(result), choice(result, context.settings)];
+    items.extend(stability_sentence(result, context));
+    items.extend(weak_limits(result));
+    for item in items {
+        let _ = write!(body, "<li>{}.</li>", escape(&item));
+    }
+    body.push_str("</ul>");
+    let (limits, rest): (Vec<&Figure>, Vec<&Figure>) = figures
+        .iter()
+        .partition(|figure| figure.stem == BOX_LIMITS_STEM);
+    let embed = |figures: Vec<&Figure>| {
+        report::figures(
+            &figures
+                .into_iter()
+                .map(|figure| Figure {
+                    title: figure.title.clone(),
+                    stem: figure.stem.clone(),
+                    svg: figure.svg.clone(),
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let _ = write!(
+        body,
+        "<h2>The box</h2><p>Step {} of the trajectory: {} runs, {} of them cases of interest; coverage {} (share of all cases of interest inside the box), density {} (share of the box's runs that are cases of interest), mass {} (share of all runs inside the box).</p>",
+        result.step,
+        step.n_rows,
+        step.n_of_interest,
+        percent(step.coverage),
+        percent(step.density),
+        percent(step.mass)
+    );
+    body.push_str(&embed(limits));
+    if step.restricted.is_empty() {
+        body.push_str("<p>The box restricts no dimension.</p>");
+    } else {
+        body.push_str(&box_table(result).html());
+        body.push_str("<p class=\"meta\">Limits include their values. A quasi-p-value (Bryant &amp; Lempert 2010) is the chance of a density at least the box's if that one limit were dropped: small values say the limit matters. Resamples restricting it: the share of PRIM reruns on half the runs whose box of nearest coverage restricts the dimension (Kwakkel &amp; Cunningham 2016).</p>");
+    }
+    if !rest.is_empty() {
+        body.push_str("<h2>The trade-off</h2><p>Each peel makes the box denser and smaller; each point is one box of the trajectory. Choose another with --box K (trajectory.csv lists them).</p>");
+        body.push_str(&embed(rest));
+    }
+    body.push_str("<h2>Stability of each dimension</h2>");
+    body.push_str(&stability_table(result).html());
+    let _ = write!(
+        body,
+        "<h2>How the box was chosen</h2><p>{}. PRIM (Friedman &amp; Fisher 1999) as EMA Workbench 2.5.3 runs it: peeling {} of the box's runs at a time, pasting {} back, no box smaller than {} of all runs; every parameter and event column is a dimension, an event that did not happen counting as the horizon in its month column. Stability: {} resamples of half the runs, seed {}.</p><p class=\"meta\">Files: trajectory.csv (every box), boxes.csv (the box's limits), stability.csv, charts/.</p>",
+        escape(&choice(result, context.settings)),
+        percent(context.settings.peel_alpha),
+        percent(context.settings.paste_alpha),
+        percent(context.settings.min_mass),
+        context.resamples,
+        context.seed
+    );
+    report::page(
+        &format!("secsim discover: {}", context.scenario),
+        &format!(
+            "{}; {} runs; secsim {}",
+            report::readable(result.case),
+            all.n_rows,
+            env!("CARGO_PKG_VERSION")
+        ),
+        &body,
     )
 }
 

@@ -4,14 +4,16 @@ How to rerun (from the repository root; needs network access to PyPI once):
 
     python3 -m venv /tmp/emavenv
     /tmp/emavenv/bin/pip install ema_workbench==2.5.3
-    /tmp/emavenv/bin/python tests/prim/make_fixtures.py
+    cargo build --release        # for niger_realignment, which runs target/release/secsim
+    /tmp/emavenv/bin/python tests/prim/make_fixtures.py [NAME ...]   # all data sets by default
 
 Produced with ema_workbench 2.5.3 (numpy 2.4.6, pandas 3.1.1, scipy 1.17.1) on Python 3.11;
 PyPI's newest, 3.0.0, needs a newer Python. It takes about five minutes (EMA's resampling). The data come from numpy's PCG64 with fixed seeds, so a rerun with the same numpy
 gives the same CSV files; the fixtures then depend only on EMA's PRIM.
 
 Data sets: synthetic (three uniform floats), shifted (four floats on different scales, two
-correlated, peel_alpha 0.1), mixed (two floats and an integer column).
+correlated, peel_alpha 0.1), mixed (two floats and an integer column), niger_realignment (a run
+of the shipped scenario, joined as `secsim discover` joins it: see niger_realignment()).
 
 For each data set NAME it writes:
   NAME.csv   the inputs (floats, shortest round-trip repr) and y (0 or 1), one row per case
@@ -20,8 +22,12 @@ For each data set NAME it writes:
              find_box() returned (its step, or null for EMA's dump box)
 """
 
+import csv
 import json
 import pathlib
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 import pandas as pd
@@ -30,6 +36,16 @@ import ema_workbench
 from ema_workbench.analysis import prim
 
 HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+# The run behind niger_realignment.csv; tests/it/discover.rs runs the same command.
+NIGER_RUN = ["run", "scenarios/niger_realignment.ron", "--runs", "2000", "--seed", "19",
+             "--no-charts", "--quiet"]
+NIGER_OUTCOME = "attacks_total"
+NIGER_ABOVE = 8000.0
+# Fewer resamples than the synthetic sets: EMA takes about 0.75 s for each PRIM on 1,000 rows of
+# 14 columns (measured), so 200 take some two and a half minutes.
+RESAMPLES_NIGER = 200
 
 
 def synthetic():
@@ -72,6 +88,37 @@ def mixed():
     y = (k >= 6) & (x1 < 0.5)
     flip = rng.uniform(0.0, 1.0, n) < 0.05
     return x, y ^ flip
+
+
+def niger_realignment():
+    """2,000 runs of scenarios/niger_realignment.ron (the command is NIGER_RUN, with --out a
+    temporary folder), joined as `secsim discover` joins them (src/commands/discover.rs,
+    read_table): outcomes.csv and parameters.csv row by row on the same run; every uncertain
+    parameter and every event's <event>_fired (0 or 1) and <event>_month as columns, a month left
+    empty (the event did not fire) counted as the horizon, the number of months in
+    timeseries.csv. y = attacks_total > 8000: about a third of the runs, and a dense box."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = pathlib.Path(folder) / "run"
+        subprocess.run([str(ROOT / "target/release/secsim"), *NIGER_RUN, "--out", str(out)],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        with open(out / "timeseries.csv") as f:
+            horizon = 1.0 + max(float(row["month"]) for row in csv.DictReader(f))
+        with open(out / "outcomes.csv") as f:
+            outcomes = list(csv.DictReader(f))
+        with open(out / "parameters.csv") as f:
+            parameters = list(csv.DictReader(f))
+    if [row["run"] for row in outcomes] != [row["run"] for row in parameters]:
+        raise SystemExit("outcomes.csv and parameters.csv list different runs")
+    names = [name for name in parameters[0] if name != "run"]
+
+    def value(name, field):
+        if field == "" and name.endswith("_month"):
+            return horizon
+        return float(field)
+
+    x = pd.DataFrame({name: [value(name, row[name]) for row in parameters] for name in names})
+    y = np.array([float(row[NIGER_OUTCOME]) > NIGER_ABOVE for row in outcomes])
+    return x, y
 
 
 def number(value):
@@ -142,10 +189,19 @@ def run(name, x, y, threshold, peel_alpha, paste_alpha, mass_min, resample_itera
     print(f"{name}: {len(steps)} steps, chosen {chosen}, last {steps[-1]['limits']}")
 
 
+DATA_SETS = {
+    "synthetic": lambda: run("synthetic", *synthetic(), threshold=0.8, peel_alpha=0.05,
+                             paste_alpha=0.05, mass_min=0.05, resample_iterations=400),
+    "shifted": lambda: run("shifted", *shifted(), threshold=0.8, peel_alpha=0.1,
+                           paste_alpha=0.05, mass_min=0.05, resample_iterations=400),
+    "mixed": lambda: run("mixed", *mixed(), threshold=0.7, peel_alpha=0.05, paste_alpha=0.05,
+                         mass_min=0.05, resample_iterations=400),
+    # secsim discover's defaults: threshold 0.8, alphas and mass_min 0.05.
+    "niger_realignment": lambda: run("niger_realignment", *niger_realignment(), threshold=0.8,
+                                     peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05,
+                                     resample_iterations=RESAMPLES_NIGER),
+}
+
 if __name__ == "__main__":
-    run("synthetic", *synthetic(), threshold=0.8, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05,
-        resample_iterations=400)
-    run("shifted", *shifted(), threshold=0.8, peel_alpha=0.1, paste_alpha=0.05, mass_min=0.05,
-        resample_iterations=400)
-    run("mixed", *mixed(), threshold=0.7, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05,
-        resample_iterations=400)
+    for name in sys.argv[1:] or DATA_SETS:
+        DATA_SETS[name]()

@@ -11,8 +11,10 @@ pub mod distribution;
 pub mod events;
 pub mod exceedance;
 pub mod fan;
+pub mod limits;
 pub mod lines;
 pub mod scatter;
+pub mod tradeoff;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -140,6 +142,8 @@ pub enum Chart {
     Scatter(scatter::ScatterChart),
     Bars(bars::BarChart),
     Lines(lines::LineChart),
+    Tradeoff(tradeoff::TradeoffChart),
+    Limits(limits::LimitsChart),
 }
 
 /// A chart to write: what, its frame, and its file stem.
@@ -161,6 +165,8 @@ impl Chart {
             Chart::Scatter(chart) => chart.draw(area),
             Chart::Bars(chart) => chart.draw(area),
             Chart::Lines(chart) => chart.draw(area),
+            Chart::Tradeoff(chart) => chart.draw(area),
+            Chart::Limits(chart) => chart.draw(area),
         }
     }
 }
