@@ -141,10 +141,10 @@ pub fn tradeoff_chart(result: &DiscoveryResult) -> ChartFile {
 }
 
 /// A dimension's name in words: an uncertain parameter's identifier as words,
-/// `<event>_fired` as "<event> happens" and `<event>_month` as "month of <event>".
+/// `<event>_fired` as "whether <event> happens" and `<event>_month` as "month of <event>".
 pub fn dimension_label(name: &str) -> String {
     if let Some(event) = name.strip_suffix("_fired") {
-        return format!("{} happens", report::readable(event));
+        return format!("whether {} happens", report::readable(event));
     }
     if let Some(event) = name.strip_suffix("_month") {
         return format!("month of {}", report::readable(event));
@@ -558,6 +558,27 @@ fn weak_limits(result: &DiscoveryResult) -> Option<String> {
     })
 }
 
+/// `text` with its first letter upper case, to open a sentence.
+fn capitalised(text: &str) -> String {
+    let mut characters = text.chars();
+    characters.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(characters).collect()
+    })
+}
+
+/// A count with thousands separated by commas, as the reports write counts of runs.
+fn count(value: usize) -> String {
+    let digits = value.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 /// "a", "a and b", "a, b and c".
 fn join_words(items: &[String]) -> String {
     match items {
@@ -668,11 +689,14 @@ pub fn report_html(
         body,
         "<p class=\"question\">Under which conditions is {}? In {} of the {} runs ({}).</p><h2>Findings</h2><ul class=\"findings\">",
         escape(&report::readable(result.case)),
-        all.n_of_interest,
-        all.n_rows,
+        count(all.n_of_interest),
+        count(all.n_rows),
         percent(all.density)
     );
-    let mut items = vec![sentence_in_words(result), choice(result, context.settings)];
+    let mut items = vec![
+        capitalised(&sentence_in_words(result)),
+        choice(result, context.settings),
+    ];
     items.extend(stability_sentence(result, context));
     items.extend(weak_limits(result));
     for item in items {
@@ -698,8 +722,8 @@ pub fn report_html(
         body,
         "<h2>The box</h2><p>Step {} of the trajectory: {} runs, {} of them cases of interest; coverage {} (share of all cases of interest inside the box), density {} (share of the box's runs that are cases of interest), mass {} (share of all runs inside the box).</p>",
         result.step,
-        step.n_rows,
-        step.n_of_interest,
+        count(step.n_rows),
+        count(step.n_of_interest),
         percent(step.coverage),
         percent(step.density),
         percent(step.mass)
@@ -732,7 +756,7 @@ pub fn report_html(
         &format!(
             "{}; {} runs; secsim {}",
             report::readable(result.case),
-            all.n_rows,
+            count(all.n_rows),
             env!("CARGO_PKG_VERSION")
         ),
         &body,

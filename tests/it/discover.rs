@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use secsim::output::discovery::{BOXES_HEADER, STABILITY_HEADER, TRAJECTORY_HEADER};
+use secsim::output::discovery::{
+    BOXES_HEADER, DISCOVERY_FILES, STABILITY_HEADER, TRAJECTORY_HEADER, dimension_label,
+};
 
 use crate::common::{assert_success, secsim, stderr, stdout};
 
@@ -82,6 +84,28 @@ fn paths_under(dir: &Path) -> BTreeSet<PathBuf> {
     paths
 }
 
+/// The files of a discovery folder, relative to it, folders left out.
+fn files_in(folder: &Path) -> BTreeSet<String> {
+    paths_under(folder)
+        .into_iter()
+        .filter(|path| path.is_file())
+        .map(|path| {
+            let relative = path.strip_prefix(folder).unwrap();
+            relative.to_string_lossy().replace('\\', "/")
+        })
+        .collect()
+}
+
+/// The files `DISCOVERY_FILES` lists, with or without charts, and `manifest.json`.
+fn expected_files(charts: bool) -> BTreeSet<String> {
+    DISCOVERY_FILES
+        .iter()
+        .filter(|(_, with_charts)| charts || !with_charts)
+        .map(|(file, _)| (*file).to_owned())
+        .chain(["manifest.json".to_owned()])
+        .collect()
+}
+
 /// The files exist with their documented headers; the trajectory starts with all runs, peels
 /// (mass and coverage falling) then pastes (mass rising); every step's statistics are its own
 /// counts; and the box's coverage, density and mass are exactly what the runs inside its limits
@@ -104,12 +128,9 @@ fn the_box_holds_what_the_csv_files_say() {
         "{printed}"
     );
     let folder = results.join("discover_attacks_total");
-    assert!(folder.join("manifest.json").is_file());
-    for chart in ["charts/tradeoff.png", "charts/tradeoff.svg"] {
-        assert!(
-            fs::metadata(folder.join(chart)).unwrap().len() > 0,
-            "{chart}"
-        );
+    assert_eq!(files_in(&folder), expected_files(true));
+    for (file, _) in DISCOVERY_FILES {
+        assert!(fs::metadata(folder.join(file)).unwrap().len() > 0, "{file}");
     }
 
     // The runs: outcome and dimensions, joined by run.
@@ -280,8 +301,13 @@ fn two_invocations_write_the_same_bytes() {
             ],
         ));
         written.push(
-            ["trajectory.csv", "boxes.csv", "stability.csv"]
-                .map(|file| fs::read(dir.path().join(out).join(file)).unwrap()),
+            [
+                "trajectory.csv",
+                "boxes.csv",
+                "stability.csv",
+                "report.html",
+            ]
+            .map(|file| fs::read(dir.path().join(out).join(file)).unwrap()),
         );
     }
     assert_eq!(written[0], written[1]);
@@ -420,4 +446,222 @@ fn bad_requests_exit_2_and_write_nothing() {
         );
         assert_eq!(paths_under(folder), before, "{flags:?} wrote something");
     }
+}
+
+/// `--no-charts` writes the CSV files and the report, without images, and no `charts/`.
+#[test]
+fn no_charts_writes_no_charts_folder_and_a_report_without_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = run(dir.path(), &[]);
+    let threshold = p75(&results);
+    assert_success(&secsim(
+        dir.path(),
+        &[
+            "discover",
+            "r",
+            "--outcome",
+            OUTCOME,
+            "--above",
+            &threshold,
+            "--no-charts",
+        ],
+    ));
+    let folder = results.join("discover_attacks_total");
+    assert!(!folder.join("charts").exists());
+    assert_eq!(files_in(&folder), expected_files(false));
+    let report = fs::read_to_string(folder.join("report.html")).unwrap();
+    assert!(!report.contains("<svg"), "no images without charts");
+    assert!(report.contains("<h2>Findings</h2>"));
+}
+
+/// The EMA Workbench fixture made from a run of the shipped realignment scenario
+/// (`tests/prim/make_fixtures.py`, `niger_realignment`): the same command here gives the same
+/// joined table as the fixture's CSV, and `secsim discover` on it gives EMA's trajectory and
+/// box. Counts, coverage, density, mass and limits must be equal to the last bit (both follow
+/// the same float operations, and both files write shortest round-trip numbers); quasi-p-values
+/// to a relative 1e-9 (different incomplete beta functions, see `experiment::prim`). A change
+/// to the model changes the run: then rerun the script (the fixture is a value-stability check
+/// of the run as much as of PRIM).
+#[test]
+fn discover_on_the_fixture_run_gives_emas_trajectory_and_box() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = realignment();
+    assert_success(&secsim(
+        dir.path(),
+        &[
+            "run",
+            &scenario,
+            "--runs",
+            "2000",
+            "--seed",
+            "19",
+            "--no-charts",
+            "--quiet",
+            "--out",
+            "r",
+        ],
+    ));
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/prim");
+
+    // The fixture's table is this run's parameters.csv and outcome, joined as discover joins
+    // them (an event that did not fire: month 60, the horizon).
+    let (fixture_header, fixture_rows) = read_csv(&fixtures.join("niger_realignment.csv"));
+    let (parameter_header, parameter_rows) = read_csv(&dir.path().join("r/parameters.csv"));
+    let (outcome_header, outcome_rows) = read_csv(&dir.path().join("r/outcomes.csv"));
+    assert_eq!(
+        fixture_header[..fixture_header.len() - 1],
+        parameter_header[1..]
+    );
+    assert_eq!(fixture_rows.len(), parameter_rows.len());
+    let outcome_column = outcome_header
+        .iter()
+        .position(|name| name == OUTCOME)
+        .unwrap();
+    for ((fixture_row, parameter_row), outcome_row) in
+        fixture_rows.iter().zip(&parameter_rows).zip(&outcome_rows)
+    {
+        for (column, field) in parameter_row[1..].iter().enumerate() {
+            let value = if field.is_empty() {
+                60.0
+            } else {
+                number(field)
+            };
+            assert_eq!(
+                number(&fixture_row[column]),
+                value,
+                "run {}",
+                parameter_row[0]
+            );
+        }
+        let of_interest = number(&outcome_row[outcome_column]) > 8000.0;
+        assert_eq!(
+            fixture_row[fixture_row.len() - 1],
+            u8::from(of_interest).to_string()
+        );
+    }
+
+    let output = secsim(
+        dir.path(),
+        &[
+            "discover",
+            "r",
+            "--outcome",
+            OUTCOME,
+            "--above",
+            "8000",
+            "--out",
+            "d",
+        ],
+    );
+    assert_success(&output);
+    let folder = dir.path().join("d");
+    let text = fs::read_to_string(fixtures.join("niger_realignment.json")).unwrap();
+    let ema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ema_steps = ema["trajectory"].as_array().unwrap();
+    let (header, steps) = read_csv(&folder.join("trajectory.csv"));
+    let column = |name: &str| header.iter().position(|known| known == name).unwrap();
+    assert_eq!(steps.len(), ema_steps.len());
+    for (index, (step, expected)) in steps.iter().zip(ema_steps).enumerate() {
+        for (ours, theirs) in [
+            ("coverage", "coverage"),
+            ("density", "density"),
+            ("mass", "mass"),
+        ] {
+            assert_eq!(
+                number(&step[column(ours)]),
+                expected[theirs].as_f64().unwrap(),
+                "step {index} {ours}"
+            );
+        }
+        for (ours, theirs) in [
+            ("runs", "n"),
+            ("runs_of_interest", "k"),
+            ("restricted", "res_dim"),
+        ] {
+            assert_eq!(
+                step[column(ours)],
+                expected[theirs].as_u64().unwrap().to_string(),
+                "step {index} {ours}"
+            );
+        }
+    }
+
+    // boxes.csv: EMA's find_box chose the same step, with the same limits and quasi-p-values.
+    let chosen = ema["chosen"].as_u64().unwrap() as usize;
+    let expected = &ema_steps[chosen];
+    let (header, box_rows) = read_csv(&folder.join("boxes.csv"));
+    let column = |name: &str| header.iter().position(|known| known == name).unwrap();
+    let mut restricted = Vec::new();
+    for row in &box_rows {
+        assert_eq!(row[column("step")], chosen.to_string());
+        let dimension = &row[column("dimension")];
+        let limits = &expected["limits"][dimension];
+        assert_eq!(
+            number(&row[column("lower")]),
+            limits[0].as_f64().unwrap(),
+            "{dimension}"
+        );
+        assert_eq!(
+            number(&row[column("upper")]),
+            limits[1].as_f64().unwrap(),
+            "{dimension}"
+        );
+        let quasi_p = &expected["qp"][dimension];
+        for (side, ema_side) in [
+            ("quasi_p_lower", &quasi_p[0]),
+            ("quasi_p_upper", &quasi_p[1]),
+        ] {
+            match ema_side.as_f64() {
+                Some(theirs) => {
+                    let ours = number(&row[column(side)]);
+                    assert!(
+                        (ours - theirs).abs() <= 1e-9 * theirs,
+                        "{dimension} {side}: {ours} vs EMA {theirs}"
+                    );
+                }
+                None => assert!(row[column(side)].is_empty(), "{dimension} {side}"),
+            }
+        }
+        if row[column("restricted")] == "1" {
+            restricted.push(dimension.clone());
+        }
+    }
+    assert_eq!(
+        restricted.len() as u64,
+        expected["res_dim"].as_u64().unwrap()
+    );
+
+    // The box-limits chart has a row per restricted dimension, named in words, and no other.
+    let svg = fs::read_to_string(folder.join("charts/box_limits.svg")).unwrap();
+    for row in &box_rows {
+        let label = dimension_label(&row[column("dimension")]);
+        assert_eq!(
+            svg.contains(&format!(">\n{label}\n</text>")),
+            restricted.contains(&row[column("dimension")]),
+            "{label} in box_limits.svg"
+        );
+    }
+
+    // The report opens with the sentence: EMA's density and coverage, the event's condition.
+    let report = fs::read_to_string(folder.join("report.html")).unwrap();
+    let percent = |key: &str| format!("{:.0}%", expected[key].as_f64().unwrap() * 100.0);
+    let opening = format!(
+        "<li>Attacks total above 8000 in {} of the runs where ",
+        percent("density")
+    );
+    assert!(report.contains(&opening), "{opening} in {report}");
+    assert_eq!(
+        expected["limits"]["western_reengagement_fired"][1].as_f64(),
+        Some(0.5)
+    );
+    assert!(report.contains("western reengagement does not happen"));
+    assert!(report.contains(&format!(
+        "they hold {} of all runs with attacks total above 8000 (coverage) and are {} of all runs (mass).</li>",
+        percent("coverage"),
+        percent("mass")
+    )));
+    assert!(
+        report.find(&opening) < report.find("<svg"),
+        "findings before the charts"
+    );
 }
