@@ -825,7 +825,7 @@ pub fn render(result: &DiscoveryResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::prim::Trajectory;
+    use crate::experiment::prim::{QuasiP, Trajectory};
 
     fn step(limits: &[(f64, f64)], restricted: Vec<usize>) -> Step {
         Step {
@@ -878,6 +878,188 @@ mod tests {
             sentence(&all_runs),
             "attacks_total above 8000 in 87% of all runs; no box restricts any parameter"
         );
+    }
+
+    /// Five dimensions, four restricted: a fraction cut from above, a rate from below, a share
+    /// from both sides, an event that did not fire; quasi-p-values on the restricted sides.
+    fn example() -> (Vec<String>, Discovery) {
+        let full = [(0.0, 1.0), (10.0, 40.0), (0.0, 5.0), (0.0, 1.0), (0.0, 9.0)];
+        let chosen = [(0.0, 0.3), (30.0, 40.0), (1.0, 2.5), (0.0, 0.5), (0.0, 9.0)];
+        let mut boxed = step(&chosen, vec![0, 1, 2, 3]);
+        boxed.quasi_p_values = vec![
+            QuasiP {
+                dimension: 0,
+                lower: None,
+                upper: Some(0.2),
+            },
+            QuasiP {
+                dimension: 1,
+                lower: Some(3e-20),
+                upper: None,
+            },
+            QuasiP {
+                dimension: 2,
+                lower: Some(0.01),
+                upper: Some(0.04),
+            },
+            QuasiP {
+                dimension: 3,
+                lower: None,
+                upper: Some(1e-5),
+            },
+        ];
+        let discovery = Discovery {
+            trajectory: Trajectory {
+                steps: vec![step(&full, Vec::new()), boxed],
+            },
+            chosen: Some(1),
+        };
+        let names = [
+            "return_probability",
+            "is_sahel_rate",
+            "share",
+            "western_return_fired",
+            "other",
+        ]
+        .map(String::from)
+        .to_vec();
+        (names, discovery)
+    }
+
+    /// One row per restricted dimension, in column order, limits as shares of the full range,
+    /// values and quasi-p-values as written.
+    #[test]
+    fn the_limits_chart_has_a_row_per_restricted_dimension() {
+        let (names, discovery) = example();
+        let result = DiscoveryResult {
+            names: &names,
+            discovery: &discovery,
+            step: 1,
+            chosen: true,
+            stability: &[],
+            case: "attacks_total above 8000",
+        };
+        let rows = limits_rows(&result);
+        let labels: Vec<&str> = rows.iter().map(|row| row.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "return probability",
+                "is sahel rate",
+                "share",
+                "whether western return happens"
+            ]
+        );
+        let shares: Vec<(f64, f64)> = rows.iter().map(|row| (row.lower, row.upper)).collect();
+        assert_eq!(
+            shares,
+            [(0.0, 0.3), (20.0 / 30.0, 1.0), (0.2, 0.5), (0.0, 0.5)]
+        );
+        let sides: Vec<(bool, bool)> = rows
+            .iter()
+            .map(|row| (row.lower_restricted, row.upper_restricted))
+            .collect();
+        assert_eq!(
+            sides,
+            [(false, true), (true, false), (true, true), (false, true)]
+        );
+        let texts: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|row| {
+                (
+                    row.lower_text.as_str(),
+                    row.upper_text.as_str(),
+                    row.quasi_p.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("0", "0.3", "upper 0.200"),
+                ("30", "40", "lower 3.0e-20"),
+                ("1", "2.5", "lower 0.010, upper 0.040"),
+                ("no", "", "upper 1.0e-5"),
+            ]
+        );
+        let chart = box_limits_chart(&result);
+        assert_eq!(
+            chart.frame.title,
+            "Box at step 1: coverage 61%, density 87%, mass 24%"
+        );
+        let all_runs = DiscoveryResult { step: 0, ..result };
+        assert!(limits_rows(&all_runs).is_empty());
+    }
+
+    /// The report leads with the question and the sentence in words, then says how the box was
+    /// chosen and which limits may be chance.
+    #[test]
+    fn the_report_leads_with_the_sentence_in_words() {
+        let (names, discovery) = example();
+        let stability = [
+            Reproducibility {
+                dimension: 1,
+                reproduce_coverage_percent: 100.0,
+                reproduce_density_percent: 100.0,
+            },
+            Reproducibility {
+                dimension: 0,
+                reproduce_coverage_percent: 30.0,
+                reproduce_density_percent: 40.0,
+            },
+        ];
+        let result = DiscoveryResult {
+            names: &names,
+            discovery: &discovery,
+            step: 1,
+            chosen: true,
+            stability: &stability,
+            case: "attacks_total above 8000",
+        };
+        let settings = PrimSettings::with_threshold(0.8);
+        let context = ReportContext {
+            scenario: "niger_realignment",
+            settings: &settings,
+            resamples: 10,
+            seed: 1,
+        };
+        let html = report_html(&result, &context, &[]);
+        let sentence = "<li>Attacks total above 8000 in 87% of the runs where return probability \
+             is below 0.3 and is sahel rate is above 30 and share is between 1 and 2.5 and \
+             western return does not happen: they hold 61% of all runs with attacks total above \
+             8000 (coverage) and are 24% of all runs (mass).</li>";
+        let findings = html.find("<h2>Findings</h2>").unwrap();
+        assert!(html.contains(
+            "Under which conditions is attacks total above 8000? In 209 of the 240 runs (87%)."
+        ));
+        assert_eq!(
+            html.find(sentence),
+            Some(findings + "<h2>Findings</h2><ul class=\"findings\">".len())
+        );
+        assert!(html.contains("PRIM&#39;s choice, by EMA Workbench&#39;s rule"));
+        assert!(html.contains(
+            "PRIM restricts is sahel rate every time; return probability in fewer than half of them"
+        ));
+        assert!(html.contains("The limits on return probability have quasi-p-values above 0.05"));
+        assert!(!html.contains("<svg"));
+        let chosen_by_hand = DiscoveryResult {
+            step: 1,
+            discovery: &Discovery {
+                chosen: None,
+                ..discovery.clone()
+            },
+            ..result
+        };
+        assert!(report_html(&chosen_by_hand, &context, &[]).contains("selected with --box 1"));
+    }
+
+    #[test]
+    fn counts_and_quasi_p_values_read_well() {
+        assert_eq!(count(2000), "2,000");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(quasi_p_text(0.0358), "0.036");
+        assert_eq!(quasi_p_text(6.42e-47), "6.4e-47");
     }
 
     #[test]
