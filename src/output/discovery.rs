@@ -571,7 +571,7 @@ fn count(value: usize) -> String {
     let digits = value.to_string();
     let mut text = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             text.push(',');
         }
         text.push(digit);
@@ -703,21 +703,13 @@ pub fn report_html(
         let _ = write!(body, "<li>{}.</li>", escape(&item));
     }
     body.push_str("</ul>");
-    let (limits, rest): (Vec<&Figure>, Vec<&Figure>) = figures
-        .iter()
-        .partition(|figure| figure.stem == BOX_LIMITS_STEM);
-    let embed = |figures: Vec<&Figure>| {
-        report::figures(
-            &figures
-                .into_iter()
-                .map(|figure| Figure {
-                    title: figure.title.clone(),
-                    stem: figure.stem.clone(),
-                    svg: figure.svg.clone(),
-                })
-                .collect::<Vec<_>>(),
-        )
-    };
+    // The box-limits chart first, as `write_files` orders them; the trade-off after.
+    let (limits, rest) = figures.split_at(
+        figures
+            .iter()
+            .take_while(|figure| figure.stem == BOX_LIMITS_STEM)
+            .count(),
+    );
     let _ = write!(
         body,
         "<h2>The box</h2><p>Step {} of the trajectory: {} runs, {} of them cases of interest; coverage {} (share of all cases of interest inside the box), density {} (share of the box's runs that are cases of interest), mass {} (share of all runs inside the box).</p>",
@@ -728,7 +720,7 @@ pub fn report_html(
         percent(step.density),
         percent(step.mass)
     );
-    body.push_str(&embed(limits));
+    body.push_str(&report::figures(limits));
     if step.restricted.is_empty() {
         body.push_str("<p>The box restricts no dimension.</p>");
     } else {
@@ -737,7 +729,7 @@ pub fn report_html(
     }
     if !rest.is_empty() {
         body.push_str("<h2>The trade-off</h2><p>Each peel makes the box denser and smaller; each point is one box of the trajectory. Choose another with --box K (trajectory.csv lists them).</p>");
-        body.push_str(&embed(rest));
+        body.push_str(&report::figures(rest));
     }
     body.push_str("<h2>Stability of each dimension</h2>");
     body.push_str(&stability_table(result).html());
