@@ -233,6 +233,7 @@ pub fn box_limits_chart(result: &DiscoveryResult) -> ChartFile {
     ChartFile {
         chart: Chart::Limits(LimitsChart {
             rows: limits_rows(result),
+            when_empty: "No dimension is restricted: these are all the runs (see trajectory.csv for the boxes)".to_owned(),
         }),
         frame: Frame {
             title: format!(

@@ -35,6 +35,8 @@ pub struct LimitsRow {
 #[derive(Debug, Clone)]
 pub struct LimitsChart {
     pub rows: Vec<LimitsRow>,
+    /// What the chart says instead when no dimension is restricted.
+    pub when_empty: String,
 }
 
 const FULL_RANGE: RGBColor = RGBColor(0xC8, 0xC8, 0xC8);
@@ -53,6 +55,15 @@ impl LimitsChart {
         let (width, height) = area.dim_in_pixel();
         let (width, height) = (width as i32, height as i32);
         let font = (FONT, 16).into_font().color(&TEXT);
+        if self.rows.is_empty() {
+            return area
+                .draw(&Text::new(
+                    self.when_empty.clone(),
+                    (width / 2, height / 2),
+                    font.pos(Pos::new(HPos::Center, VPos::Center)),
+                ))
+                .map_err(describe);
+        }
         let small = (FONT, 15).into_font().color(&TEXT);
         let text_width = |text: &str, style: &TextStyle| -> Result<i32, String> {
             area.estimate_text_size(text, style)
