@@ -810,6 +810,12 @@ fn cases() -> Vec<Case> {
             "--outcome attacks_total --above 8000 --out other --force",
             Exit,
         ),
+        (
+            "--no-charts",
+            "--outcome attacks_total --above 8000",
+            "--outcome attacks_total --above 8000 --no-charts",
+            Exists("d/charts/box_limits.png"),
+        ),
     ] {
         let mut one = case("discover", flag, &with_out(without), &with_out(with), seen);
         one.setup = results.clone();
