@@ -8,7 +8,8 @@ How to rerun (from the repository root; needs network access to PyPI once):
     /tmp/emavenv/bin/python tests/prim/make_fixtures.py [NAME ...]   # all data sets by default
 
 Produced with ema_workbench 2.5.3 (numpy 2.4.6, pandas 3.1.1, scipy 1.17.1) on Python 3.11;
-PyPI's newest, 3.0.0, needs a newer Python. It takes about five minutes (EMA's resampling). The data come from numpy's PCG64 with fixed seeds, so a rerun with the same numpy
+PyPI's newest, 3.0.0, needs a newer Python. It takes about five minutes (EMA's resampling),
+and niger_realignment about three minutes more of CPU time. The data come from numpy's PCG64 with fixed seeds, so a rerun with the same numpy
 gives the same CSV files; the fixtures then depend only on EMA's PRIM.
 
 Data sets: synthetic (three uniform floats), shifted (four floats on different scales, two
