@@ -6,7 +6,7 @@ is an array over replications (states, groups, flows and cells as a leading axis
 Python loop that grows with the work is the one over months (the loops inside it run over the
 scenario's few states, groups, flows, links and events, never over replications or attacks).
 The per-attack severities of a month are drawn in one call for all replications and cells and
-summed per cell with `np.bincount`.
+summed per cell with `np.add.reduceat`.
 
 Random numbers come from NumPy's PCG64 generator; they do not reproduce secsim's streams, so the
 peer agrees with secsim in distribution, not run by run (check_agreement.py tests that).
@@ -380,22 +380,36 @@ def simulate(scn, runs, seed):
 def severities(rng, counts, scales, lethality, sigma, cap):
     """(M7, M7b, M7c) deaths of each segment of events: the sum over its events of
     min(cap, LogNormal(ln l - sigma^2/2, sigma) * scale), rounded stochastically to a whole
-    number. All arrays broadcast to `counts`' shape, whose last axis is the replication; the
-    per-event draws are made in one call and summed per segment with `np.bincount`."""
+    number. All arrays broadcast to `counts`' shape, whose last axis is the replication.
+
+    The month's per-event draws are made in one call; each segment's log-mean, ln l - sigma^2/2
+    + ln(scale), is repeated over its events (np.repeat, cheaper than a gather), and the events are
+    summed per segment with np.add.reduceat over the non-empty segments."""
     shape = counts.shape
     counts = counts.astype(np.int64).ravel()
     lethality = np.broadcast_to(lethality, shape).ravel()
     counts = np.where(lethality > 0.0, counts, 0)
-    segments = np.repeat(np.arange(counts.size), counts)
     total = np.zeros(counts.size)
-    if segments.size:
+    n_events = int(counts.sum())
+    if n_events:
         sigma = np.broadcast_to(sigma, shape).ravel()
+        scale = np.broadcast_to(scales, shape).ravel()
         with np.errstate(divide="ignore"):
-            log_median = np.log(lethality) - 0.5 * sigma * sigma
-        draws = np.exp(log_median[segments] + sigma[segments] * rng.standard_normal(segments.size))
-        draws *= np.broadcast_to(scales, shape).ravel()[segments]
-        np.minimum(draws, np.broadcast_to(cap, shape).ravel()[segments], out=draws)
-        total = np.bincount(segments, weights=draws, minlength=counts.size)
+            log_mean = np.log(lethality) - 0.5 * sigma * sigma + np.log(scale)
+        draws = rng.standard_normal(n_events)
+        # sigma and cap are model coefficients: one value for every event unless a scenario
+        # makes them uncertain.
+        if sigma.min() == sigma.max():
+            draws *= sigma[0]
+        else:
+            draws *= np.repeat(sigma, counts)
+        draws += np.repeat(log_mean, counts)
+        np.exp(draws, out=draws)
+        cap = np.broadcast_to(cap, shape).ravel()
+        np.minimum(draws, cap[0] if cap.min() == cap.max() else np.repeat(cap, counts), out=draws)
+        busy = counts > 0
+        starts = np.cumsum(counts) - counts
+        total[busy] = np.add.reduceat(draws, starts[busy])
     whole = np.floor(total)
     rounded = whole + (rng.random(counts.size) < total - whole)
     return rounded.reshape(shape)
