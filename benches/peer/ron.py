@@ -19,7 +19,6 @@ JSON, so the conversion can be inspected.
 """
 
 import json
-import math
 import sys
 
 _PUNCT = set("()[]{}:,")
@@ -188,10 +187,6 @@ def loads(text):
     if parser.pos != len(parser.toks):
         raise RonError(f"trailing input at token {parser.pos}")
     return out
-
-
-def _json_default(value):
-    raise TypeError(value)
 
 
 if __name__ == "__main__":
