@@ -209,7 +209,11 @@ class Scenario:
                     "to": self.state_index[flow["to"]],
                     "kind": flow["kind"],
                     "volume": self.slot(f"{path}.volume", flow["volume"], (0.0, 1e9)),
-                    "start": None if flow.get("standby") else month_slot("start", flow["start"]),
+                    # A scheduled flow without `start` starts at month 0 (scenarios/README.md);
+                    # the resolved print keeps it as None.
+                    "start": None
+                    if flow.get("standby")
+                    else month_slot("start", 0.0 if flow.get("start") is None else flow["start"]),
                     "end": month_slot("end", flow.get("end")),
                     "duration": month_slot("duration", flow.get("duration")),
                     "reliability": self.slot(f"{path}.reliability", flow["reliability"], SHARE),
