@@ -10,6 +10,8 @@ Reading the table:
 - An outcome a replication may lack (`FirstMonth`, `EventMonth`: the threshold never crossed,
   the event never fired) is tested as min(T, H), "not within the horizon H" ranked last, as
   MODEL.md ("Summaries") ranks it; the share of replications without a value is also shown.
+- Values are compared to 12 significant digits: secsim computes on `libm`, the peers on NumPy, and
+  an atom of an outcome (a capacity that takes a few values) can land on adjacent floats.
 - Many outcomes are discrete (counts, months, yes/no). The KS test's p-value is computed for a
   continuous law; with ties it is conservative (too large), so a discrete outcome that passes
   has passed a weaker test than a continuous one, and one that fails has failed a stricter one.
@@ -115,12 +117,24 @@ def censored(values, horizon):
     return np.where(np.isnan(values), float(horizon), values)
 
 
+def significant(values, digits=12):
+    """Values rounded to `digits` significant digits. Outcomes with atoms (a capacity that takes
+    a few values, a flat series' mean) are computed by secsim on `libm` and by the peers on NumPy,
+    which can differ in the last bit of a float (0.5^(1/4), a sum's order): the same atom then sits
+    at two adjacent floats and the KS test would see every such tie as a difference."""
+    finite = np.isfinite(values) & (values != 0.0)
+    magnitude = np.zeros_like(values)
+    magnitude[finite] = np.floor(np.log10(np.abs(values[finite])))
+    scale = 10.0 ** (digits - 1 - magnitude)
+    return np.where(finite, np.round(values * scale) / scale, values)
+
+
 def compare_samples(names, first, second, horizon):
     rows = []
     for name in names:
         a, b = first[name], second[name]
         missing = (np.isnan(a).mean(), np.isnan(b).mean())
-        a, b = censored(a, horizon), censored(b, horizon)
+        a, b = significant(censored(a, horizon)), significant(censored(b, horizon))
         if np.all(a == a[0]) and np.all(b == b[0]) and a[0] == b[0]:
             d, p = 0.0, 1.0
         else:
