@@ -1,7 +1,7 @@
 """Does the NumPy peer agree with secsim in distribution? Two-sample KS on every outcome.
 
 For each scenario: secsim runs N replications (`secsim run --runs N --threads 1 --no-charts
---no-parameters`; $SECSIM, default target/release/secsim) and the NumPy peer runs N of its own
+--no-parameters`; $SECSIM, else the repository's target/release/secsim) and the NumPy peer runs N of its own
 (numpy_model.py, another generator, another seed); every outcome's two samples go through a
 two-sample Kolmogorov-Smirnov test (scipy.stats.ks_2samp). Then the per-replication Python loop
 (python_loop.py, fewer runs: it is slow) is tested the same way against the NumPy peer.
@@ -15,16 +15,17 @@ Reading the table:
 - Many outcomes are discrete (counts, months, yes/no). The KS test's p-value is computed for a
   continuous law; with ties it is conservative (too large), so a discrete outcome that passes
   has passed a weaker test than a continuous one, and one that fails has failed a stricter one.
-  The `z` column (difference of means over its standard error) adds a sharper check of the mean.
+  The `z` column (difference of means over its standard error) is shown as a second look at the
+  mean; it is not part of the verdict.
 - Verdict: any p < 0.001 fails the check (exit 1) and is named. Bonferroni: with n tests and
   every law equal, the chance that some p falls below 0.001 is at most n x 0.001 (1.5% for the
-  15 outcomes of the two shipped scenarios); a real difference of a few percent in a mean or a
-  spread, at N = 4,000 a side, gives p far below that.
+  15 outcomes of the two shipped scenarios). How large a difference the test sees at a given N
+  is measured in README.md ("What the test can see").
 
-`--extra-outcomes` adds, to a temporary copy of each scenario (resolved by secsim), outcomes on what the shipped
-outcomes do not read: each event type's events and deaths, the state's side's events, capacity,
-intelligence, control and stability at the end and on average, month 0 alone, every group's
-final strength and the worst month's deaths. Their tests are counted in n.
+`--extra-outcomes` adds, to a temporary copy of each scenario (resolved by secsim), outcomes on
+what the shipped outcomes do not read: each event type's events and deaths, the state's side's
+events, capacity, intelligence, control and stability at the end and on average, month 0 alone,
+every group's final strength and the worst month's deaths. Their tests are counted in n.
 
     python check_agreement.py [--runs 4000] [--loop-runs 1000] [--extra-outcomes] [--out FILE.md]
 """
