@@ -29,6 +29,10 @@ pub const CART_BOXES_HEADER: [&str; 13] = [
     "runs",
 ];
 
+/// Most boxes the printout lists (a tree grown with a small `--min-mass` can have hundreds of
+/// pure leaves); `boxes.csv` has them all.
+pub const MAX_LISTED: usize = 10;
+
 /// What CART found, as the writers need it.
 pub struct CartResult<'a> {
     /// The dimensions' names, in column order.
@@ -154,7 +158,8 @@ pub fn sentence(names: &[String], leaf: &CartBox, full_range: &[Limits], case: &
 }
 
 /// The printout: the tree's size, the boxes whose density reaches the threshold (the densest
-/// one when none does) with their conditions, and the sentence for the box reported.
+/// one when none does; at most [`MAX_LISTED`], and the box reported) with their conditions,
+/// and the sentence for the box reported.
 pub fn render(result: &CartResult) -> String {
     let boxes = result.tree.by_density();
     let mut text = String::new();
@@ -164,9 +169,9 @@ pub fn render(result: &CartResult) -> String {
         boxes.len(),
         result.tree.min_samples_leaf
     );
-    let mut listed: Vec<usize> = (0..boxes.len())
-        .filter(|&rank| boxes[rank].density >= result.threshold)
-        .collect();
+    let of_interest = |rank: usize| boxes[rank].density >= result.threshold;
+    let mut listed: Vec<usize> = (0..boxes.len()).filter(|&rank| of_interest(rank)).collect();
+    let n_of_interest = listed.len();
     if listed.is_empty() {
         let _ = writeln!(
             text,
@@ -175,9 +180,11 @@ pub fn render(result: &CartResult) -> String {
         );
         listed.push(0);
     }
+    listed.truncate(MAX_LISTED);
     if !listed.contains(&(result.reported - 1)) {
         listed.push(result.reported - 1);
     }
+    let more = n_of_interest - listed.iter().filter(|&&rank| of_interest(rank)).count();
     let _ = writeln!(
         text,
         "\n{:>4}  {:>8}  {:>7}  {:>6}  {:>6}  where",
@@ -200,6 +207,9 @@ pub fn render(result: &CartResult) -> String {
                 conditions.join(", ")
             }
         );
+    }
+    if more > 0 {
+        let _ = writeln!(text, "({more} more in boxes.csv)");
     }
     let how = if result.selected {
         "selected with --box"
@@ -272,5 +282,33 @@ mod tests {
             lines[2]
         );
         assert!(render(&result).contains("box 1 (the densest): attacks_total above 8000 in 100%"));
+    }
+
+    /// With a leaf per row, 100 leaves are pure cases: the printout lists the first
+    /// [`MAX_LISTED`] and the box asked for, and counts the others.
+    #[test]
+    fn the_printout_lists_at_most_max_listed_boxes_and_the_one_reported() {
+        let x: Vec<f64> = (0..200).map(f64::from).collect();
+        let y: Vec<bool> = (0..200).map(|row| row % 2 == 0).collect();
+        let names = vec!["x".to_owned()];
+        let tree = build_tree(&PrimData::new(names.clone(), vec![x], y).unwrap(), 0.0).unwrap();
+        assert_eq!(tree.boxes.len(), 200);
+        let result = CartResult {
+            names: &names,
+            tree: &tree,
+            threshold: 0.8,
+            reported: 50,
+            selected: true,
+            case: "y",
+        };
+        let text = render(&result);
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|line| line.contains(" 1  ") && line.contains("x is"))
+            .collect();
+        assert_eq!(rows.len(), MAX_LISTED + 1, "{text}");
+        assert!(rows[MAX_LISTED].trim_start().starts_with("50 "), "{text}");
+        assert!(text.contains(&format!("({} more in boxes.csv)", 100 - MAX_LISTED - 1)));
+        assert!(text.contains("box 50 (selected with --box): y in 100% of the runs where x is"));
     }
 }
