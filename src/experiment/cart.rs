@@ -323,7 +323,7 @@ fn leaf_box(
             }
         })
         .collect();
-    let total_of_interest = count_of_interest(data, &(0..data.n_rows()).collect::<Vec<_>>());
+    let total_of_interest = data.of_interest().iter().filter(|&&case| case).count();
     CartBox {
         node,
         coverage: n_of_interest as f64 / total_of_interest as f64,
