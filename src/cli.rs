@@ -54,8 +54,8 @@ pub enum Command {
     /// charts/, report.html and manifest.json.
     Calibrate(CalibrateArgs),
     /// Scenario discovery on a run's results: which uncertain parameters and events lead to an
-    /// outcome of interest (PRIM); writes trajectory.csv, boxes.csv, stability.csv and
-    /// manifest.json.
+    /// outcome of interest (PRIM, or CART with --method cart); writes trajectory.csv, boxes.csv,
+    /// stability.csv and manifest.json (CART: boxes.csv and manifest.json).
     Discover(DiscoverArgs),
 }
 
@@ -76,20 +76,24 @@ pub struct DiscoverArgs {
     /// Runs of interest have the yes/no outcome equal to 1.
     #[arg(long = "true", group = "case")]
     pub is_true: bool,
-    /// The discovery method; only prim for now (cart is not implemented yet).
+    /// The discovery method: prim (peeling and pasting) or cart (a classification tree's leaves
+    /// as boxes, as EMA Workbench's CART).
     #[arg(long, value_enum, default_value = "prim")]
     pub method: DiscoveryMethodArg,
-    /// Share of the box's runs one peel removes (PRIM's peel_alpha), in (0, 0.5).
+    /// Share of the box's runs one peel removes (PRIM's peel_alpha), in (0, 0.5); PRIM only.
     #[arg(long, default_value_t = crate::experiment::prim::DEFAULT_PEEL_ALPHA, value_parser = peel_share)]
     pub alpha: f64,
-    /// Smallest share of all runs a box may hold (PRIM's mass_min), in [0, 1].
+    /// Smallest share of all runs a box may hold (PRIM's mass_min; CART's leaves hold at least
+    /// its whole number of runs), in [0, 1].
     #[arg(long, default_value_t = crate::experiment::prim::DEFAULT_MIN_MASS, value_parser = unit_share)]
     pub min_mass: f64,
     /// Density the last box of the trajectory needs to be chosen (PRIM's threshold), in (0, 1];
-    /// below it no box is chosen unless --box says which.
+    /// below it no box is chosen unless --box says which. With cart: the density a leaf needs
+    /// to be printed.
     #[arg(long, default_value_t = crate::commands::discover::DEFAULT_THRESHOLD, value_parser = positive_share)]
     pub threshold: f64,
-    /// Choose step K of the trajectory instead (0 = all runs).
+    /// Choose step K of the trajectory instead (0 = all runs); with cart, describe box K of
+    /// boxes.csv (1 = the densest).
     #[arg(long = "box", value_name = "K")]
     pub box_step: Option<usize>,
     /// Folder for the results [default: RESULTS/discover_<outcome>].
@@ -105,7 +109,8 @@ pub struct DiscoverArgs {
 pub enum DiscoveryMethodArg {
     /// The Patient Rule Induction Method (`experiment::prim`).
     Prim,
-    /// Classification trees: refused, not implemented yet.
+    /// A classification tree (CART; `experiment::cart`): scikit-learn's tree as EMA
+    /// Workbench's CART fits it, each leaf a box.
     Cart,
 }
 

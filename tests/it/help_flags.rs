@@ -772,7 +772,7 @@ fn cases() -> Vec<Case> {
             "--method",
             "--outcome attacks_total --above 8000",
             "--outcome attacks_total --above 8000 --method cart",
-            Exit,
+            File("d/boxes.csv"),
         ),
         (
             "--alpha",

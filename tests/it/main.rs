@@ -24,6 +24,7 @@ mod cli;
 mod compare;
 mod determinism;
 mod discover;
+mod discover_cart;
 mod event_types;
 mod examples;
 mod help_flags;
