@@ -37,19 +37,26 @@ def main() -> None:
     )
     figure, axes = plt.subplots(figsize=(10, 5.5), layout="constrained")
     colours = {"niger_baseline": "#4477aa", "niger_realignment": "#cc6677"}
-    attacks = {name: result.outcomes["attacks_total"] for name, result in comparison.results.items()}
+    attacks = {
+        name: result.outcomes["attacks_total"] for name, result in comparison.results.items()
+    }
     low = min(values.min() for values in attacks.values())
     high = max(values.max() for values in attacks.values())
     bins = [low + (high - low) * i / 60 for i in range(61)]
     for name, values in attacks.items():
         summary = comparison.results[name].summary["outcomes"]["attacks_total"]
-        label = f"{name}: mean {summary['mean']:,.0f}, 90% of runs {summary['p05']:,.0f} to {summary['p95']:,.0f}"
+        label = (
+            f"{name}: mean {summary['mean']:,.0f}, "
+            f"90% of runs {summary['p05']:,.0f} to {summary['p95']:,.0f}"
+        )
         axes.hist(values, bins=bins, alpha=0.6, color=colours.get(name), label=label)
         axes.axvline(summary["mean"], color=colours.get(name), linestyle="--", linewidth=1.5)
     axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axes.set_xlabel("political-violence events in Niger over five years (ACLED events)")
     axes.set_ylabel(f"runs (of {args.runs})")
-    axes.set_title("Niger, May 2025 to April 2030: with and without the Russian intelligence sharing")
+    axes.set_title(
+        "Niger, May 2025 to April 2030: with and without the Russian intelligence sharing"
+    )
     axes.legend(loc="upper right")
     figure.savefig(args.out, dpi=120)
     print(comparison.text, end="")

@@ -49,10 +49,17 @@ def main() -> None:
     assert len(table) == args.experiments and table[OUTCOMES].notna().all().all()
     table.to_csv(args.out, index=False)
 
-    correlations = table.corr(method="spearman").loc[[u.name for u in model.uncertainties], OUTCOMES]
+    correlations = table.corr(method="spearman").loc[
+        [u.name for u in model.uncertainties], OUTCOMES
+    ]
     print(f"{args.experiments} experiments of {args.runs} runs each, seed {function.seed}\n")
     print("outcome means over the experiments:")
-    print(table[OUTCOMES].describe().loc[["mean", "min", "max"]].to_string(float_format="{:,.3f}".format))
+    print(
+        table[OUTCOMES]
+        .describe()
+        .loc[["mean", "min", "max"]]
+        .to_string(float_format="{:,.3f}".format)
+    )
     print("\nSpearman rank correlation of each outcome with each parameter:")
     print(correlations.to_string(float_format="{:+.2f}".format))
     for name in OUTCOMES:

@@ -28,7 +28,7 @@ import uuid
 import warnings
 import weakref
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import pandas as pd
 
@@ -69,7 +69,7 @@ def version() -> str:
     return _secsim.version()
 
 
-def execute(*args: str) -> Tuple[int, str, str]:
+def execute(*args: Union[str, "os.PathLike[str]"]) -> Tuple[int, str, str]:
     """Runs ``secsim ARGS...`` in-process and returns ``(exit_code, stdout, stderr)``.
 
     The escape hatch for any command or option this package has no function for, e.g.
@@ -140,8 +140,10 @@ class _Folder:
         partial = destination.with_name(f".{destination.name}.partial-{uuid.uuid4().hex[:12]}")
         try:
             shutil.copytree(self.folder, partial)
-            if destination.exists():
-                shutil.rmtree(destination) if destination.is_dir() else destination.unlink()
+            if destination.is_dir():
+                shutil.rmtree(destination)
+            elif destination.exists():
+                destination.unlink()
             os.replace(partial, destination)
         finally:
             shutil.rmtree(partial, ignore_errors=True)
@@ -415,7 +417,9 @@ def compare(
     if len(scenarios) < 2:
         raise ScenarioError(f"compare needs at least 2 scenarios, got {len(scenarios)}")
     with _Inputs() as inputs:
-        names = [inputs.argument(scenario, f"scenario_{i + 1}") for i, scenario in enumerate(scenarios)]
+        names = [
+            inputs.argument(scenario, f"scenario_{i + 1}") for i, scenario in enumerate(scenarios)
+        ]
         args = ["compare", *names] + _common(runs, seed, threads, charts)
         return _run_into_folder(args, Comparison)
 

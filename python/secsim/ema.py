@@ -102,7 +102,9 @@ class ScenarioModel:
         fields: Optional[Mapping[str, str]] = None,
     ) -> None:
         if statistic not in STATISTICS:
-            raise ScenarioError(f"statistic must be one of {', '.join(STATISTICS)}, got {statistic!r}")
+            raise ScenarioError(
+                f"statistic must be one of {', '.join(STATISTICS)}, got {statistic!r}"
+            )
         if isinstance(outcomes, str):
             raise TypeError("outcomes is a list of outcome names, not one string")
         self._folder = Path(tempfile.mkdtemp(prefix="secsim-ema-"))
@@ -118,7 +120,9 @@ class ScenarioModel:
                 f"{probe.summary['scenario']} has {', '.join(known)}"
             )
         if not outcomes:
-            raise ScenarioError(f"give at least one outcome: {probe.summary['scenario']} has {', '.join(known)}")
+            raise ScenarioError(
+                f"give at least one outcome: {probe.summary['scenario']} has {', '.join(known)}"
+            )
         self.outcomes = list(outcomes)
         self.parameters = _uncertain_names(probe.parameters, probe.events)
         self.seed = int(probe.summary["seed"])
@@ -138,7 +142,9 @@ class ScenarioModel:
         ):
             return str(Path(scenario).resolve())
         if not isinstance(scenario, str):
-            raise TypeError(f"a scenario is a path, a library name or RON text, not {type(scenario).__name__}")
+            raise TypeError(
+                f"a scenario is a path, a library name or RON text, not {type(scenario).__name__}"
+            )
         if _is_ron_text(scenario):
             text = scenario
         else:
@@ -150,7 +156,9 @@ class ScenarioModel:
 
     def experiment_text(self, **values: float) -> str:
         """The experiment file a call with these keyword arguments runs (``secsim batch``)."""
-        unknown = [name for name in values if name not in self.parameters and name not in self._fields]
+        unknown = [
+            name for name in values if name not in self.parameters and name not in self._fields
+        ]
         if unknown:
             raise ScenarioError(
                 f"unknown parameter {', '.join(map(repr, unknown))}: {self._scenario_name}'s "

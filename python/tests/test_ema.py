@@ -22,7 +22,9 @@ def fixed_variant(base, values):
         f'        r#"uncertain["{name}"].dist"#: Discrete(values: [{value!r}], weights: [1.0])'
         for name, value in values.items()
     )
-    return f'Scenario(\n    extends: "{base}",\n    name: "fixed",\n    set: {{\n{sets},\n    }},\n)\n'
+    return (
+        f'Scenario(\n    extends: "{base}",\n    name: "fixed",\n    set: {{\n{sets},\n    }},\n)\n'
+    )
 
 
 def test_outcomes_equal_a_run_with_those_parameter_values(function, realignment):

@@ -56,8 +56,20 @@ def assert_same_files(ours, theirs):
 
 def test_run_gives_the_cli_files_and_numbers(cli, realignment, tmp_path):
     # 1,500 runs: two blocks, reduced in a fixed order whatever the threads.
-    cli("run", realignment, "--runs", 1500, "--seed", 11, "--threads", 1,
-        "--no-charts", "--quiet", "--out", tmp_path / "cli")
+    cli(
+        "run",
+        realignment,
+        "--runs",
+        1500,
+        "--seed",
+        11,
+        "--threads",
+        1,
+        "--no-charts",
+        "--quiet",
+        "--out",
+        tmp_path / "cli",
+    )
     result = secsim.run(realignment, runs=1500, seed=11, threads=2)
 
     assert_same_files(result.folder, tmp_path / "cli")
@@ -77,7 +89,7 @@ def test_run_gives_the_cli_files_and_numbers(cli, realignment, tmp_path):
     assert rows[0] == list(result.outcomes.columns)
     for row, (_, frame_row) in zip(rows[1:], result.outcomes.iterrows()):
         for cell, value in zip(row, frame_row):
-            assert (math.isnan(value) if cell == "" else float(cell) == value), (cell, value)
+            assert math.isnan(value) if cell == "" else float(cell) == value, (cell, value)
     assert "niger_realignment: 1500 runs, seed 11" in result.text
 
 
@@ -149,7 +161,7 @@ def test_a_failed_run_leaves_no_folder(tmp_path, monkeypatch):
 
 def test_malformed_ron_gives_the_cli_message_and_its_position(cli, tmp_path):
     broken = tmp_path / "broken.ron"
-    broken.write_text(DEMO.replace('horizon: 12,', 'horizon: 12,\n    horizon: 13,'))
+    broken.write_text(DEMO.replace("horizon: 12,", "horizon: 12,\n    horizon: 13,"))
     with pytest.raises(secsim.ScenarioError) as raised:
         secsim.run(broken)
     done = cli("run", broken, check=False)
@@ -219,16 +231,31 @@ def test_execute_runs_any_command(realignment):
 
 
 def test_compare_gives_the_cli_comparison(cli, baseline, realignment, tmp_path):
-    cli("compare", baseline, realignment, "--runs", 300, "--seed", 3,
-        "--no-charts", "--quiet", "--out", tmp_path / "cli")
+    cli(
+        "compare",
+        baseline,
+        realignment,
+        "--runs",
+        300,
+        "--seed",
+        3,
+        "--no-charts",
+        "--quiet",
+        "--out",
+        tmp_path / "cli",
+    )
     comparison = secsim.compare(baseline, realignment, runs=300, seed=3)
     assert_same_files(comparison.folder, tmp_path / "cli")
-    pd.testing.assert_frame_equal(comparison.comparison, read_csv(tmp_path / "cli" / "comparison.csv"))
+    pd.testing.assert_frame_equal(
+        comparison.comparison, read_csv(tmp_path / "cli" / "comparison.csv")
+    )
     assert list(comparison.results) == ["niger_baseline", "niger_realignment"]
     assert list(dict.fromkeys(comparison.comparison["scenario"])) == list(comparison.results)
     for name, result in comparison.results.items():
         assert result.summary["runs"] == 300
-        pd.testing.assert_frame_equal(result.outcomes, read_csv(tmp_path / "cli" / name / "outcomes.csv"))
+        pd.testing.assert_frame_equal(
+            result.outcomes, read_csv(tmp_path / "cli" / name / "outcomes.csv")
+        )
     with pytest.raises(secsim.ScenarioError, match="at least 2"):
         secsim.compare(baseline)
 
@@ -304,8 +331,20 @@ def test_runs_release_the_gil(realignment, tmp_path):
     the operating system's scheduling, far below half of a call that takes about a second;
     the run is sized so that even a loaded machine leaves a wide margin."""
     window = {}
-    args = ["run", str(realignment), "--runs", "3000", "--seed", "1", "--threads", "1",
-            "--no-charts", "--quiet", "--out", str(tmp_path / "out")]
+    args = [
+        "run",
+        str(realignment),
+        "--runs",
+        "3000",
+        "--seed",
+        "1",
+        "--threads",
+        "1",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        str(tmp_path / "out"),
+    ]
 
     def run():
         window["start"] = time.perf_counter()
