@@ -319,8 +319,9 @@ def _count(name: str, value: Optional[int], minimum: int = 1) -> List[str]:
 def _common(
     runs: Optional[int], seed: Optional[int], threads: Optional[int], charts: bool
 ) -> List[str]:
+    # Not --quiet: the scenario's warnings come back as Python warnings, and the CLI's progress
+    # bar shows where the CLI would show it (on a terminal's stderr, never in a notebook).
     args = _count("runs", runs) + _count("seed", seed, minimum=0) + _count("threads", threads)
-    args.append("--quiet")
     if not charts:
         args.append("--no-charts")
     return args
@@ -333,11 +334,20 @@ def _run_into_folder(args: List[str], kind: type) -> Any:
     folder = owner / "results"
     try:
         code, stdout, stderr = _secsim.execute(args + ["--out", str(folder)])
+        _warn(stderr)
         _raise_for_code(code, stderr)
         return kind(folder, stdout, owner)
     except BaseException:
         shutil.rmtree(owner, ignore_errors=True)
         raise
+
+
+def _warn(stderr: str, stacklevel: int = 4) -> None:
+    """Issues each ``warning:`` line a command printed as a Python warning, attributed to the
+    caller of the public function (``stacklevel`` counts from here)."""
+    for line in stderr.splitlines():
+        if line.startswith("warning: "):
+            warnings.warn(line[len("warning: ") :], UserWarning, stacklevel=stacklevel)
 
 
 def _raise_for_code(code: int, stderr: str) -> None:
@@ -485,9 +495,7 @@ def validate(*scenarios: ScenarioLike) -> Dict[str, str]:
     with _Inputs() as inputs:
         paths = [inputs.argument(scenario) for scenario in scenarios]
         code, stdout, stderr = _secsim.execute(["validate", *paths])
-        for line in stderr.splitlines():
-            if line.startswith("warning: "):
-                warnings.warn(line[len("warning: ") :], stacklevel=2)
+        _warn(stderr, stacklevel=3)
         if code != _EXIT_SUCCESS:
             failed = [path for path in paths if "ok (" not in _verdict(stdout, path)]
             if len(failed) == 1:

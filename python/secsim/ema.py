@@ -200,6 +200,7 @@ class ScenarioModel:
         try:
             experiment = folder / "experiment.ron"
             experiment.write_text(text, encoding="utf-8")
+            # --quiet: the base's warnings were issued once, by the probe run.
             args = ["batch", str(experiment), "--quiet", "--no-charts"]
             if self._threads is not None:
                 args += ["--threads", str(int(self._threads))]

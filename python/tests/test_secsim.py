@@ -113,6 +113,18 @@ def test_ron_text_runs_as_its_file_would(tmp_path):
     assert Path(from_text.manifest["inputs"][0]["file"]).name == "demo.ron"
 
 
+def test_the_scenario_warnings_are_python_warnings():
+    text = DEMO.replace(
+        "    pressure:",
+        '    flows: [Flow(name: "aid", from: "France", to: "Niger", kind: military, volume: 1.0,'
+        " start: -3)],\n    pressure:",
+    ).replace("actors: [", 'actors: [\n        Partner(name: "France"),')
+    with pytest.warns(UserWarning, match=r'actors\["Niger"\]: support in place before month 0'):
+        secsim.run(text, runs=10)
+    with pytest.warns(UserWarning, match="no `reference`"):
+        secsim.validate(text)
+
+
 def test_charts_and_report_when_asked(realignment):
     result = secsim.run(realignment, runs=50, seed=1, charts=True)
     files = result.files()
