@@ -14,7 +14,7 @@ correlation) and writes the experiments and outcomes to a CSV file.
 import argparse
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 from ema_workbench import Model, RealParameter, ScalarOutcome, perform_experiments
 
 import secsim.ema
@@ -27,6 +27,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--experiments", type=int, default=32, help="EMA experiments (scenarios)")
     parser.add_argument("--runs", type=int, default=40, help="secsim replications per experiment")
+    parser.add_argument(
+        "--sample-seed", type=int, default=1, help="seed of EMA's Latin hypercube sample"
+    )
     parser.add_argument("--out", type=Path, default=Path("ema_experiments.csv"))
     args = parser.parse_args()
 
@@ -41,6 +44,8 @@ def main() -> None:
     ]
     model.outcomes = [ScalarOutcome(name) for name in OUTCOMES]
 
+    # EMA Workbench 2.5.3 samples with numpy's global generator: seeded, the same experiments.
+    np.random.seed(args.sample_seed)
     experiments, outcomes = perform_experiments(model, scenarios=args.experiments)
 
     table = experiments[[u.name for u in model.uncertainties]].copy()
