@@ -146,9 +146,12 @@ fn run_watching_signals(
     })
 }
 
-/// The number behind an [`ExitCode`], which std does not expose: the codes secsim's commands
-/// return are the only ones it can be.
+/// The number behind an [`ExitCode`], which std does not expose: secsim's commands return
+/// success or one of its codes; anything else would be a failure of unknown kind, so 1.
 fn exit_code_number(code: ExitCode) -> u8 {
+    if code == ExitCode::SUCCESS {
+        return 0;
+    }
     [
         EXIT_CHECK_FAILED,
         EXIT_BAD_INPUT,
@@ -157,7 +160,7 @@ fn exit_code_number(code: ExitCode) -> u8 {
     ]
     .into_iter()
     .find(|&number| code == ExitCode::from(number))
-    .unwrap_or(0)
+    .unwrap_or(1)
 }
 
 /// `ScenarioError` with the message the binary prints (`{error:#}`) and, when the chain holds a

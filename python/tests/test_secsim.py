@@ -405,3 +405,14 @@ def test_a_library_name_runs_as_its_file(realignment):
     function = secsim.ema.model("niger_realignment", outcomes=["attacks_total"], runs=20)
     same = secsim.ema.model(realignment, outcomes=["attacks_total"], runs=20)
     assert function(is_sahel_rate=22.0) == same(is_sahel_rate=22.0)
+
+
+def test_execute_returns_the_cli_exit_code_and_output(cli, tmp_path):
+    scenario = tmp_path / "demo.ron"
+    scenario.write_text(DEMO)
+    code, _, _ = secsim.execute("baseline", scenario, "--runs", "50", "--out", tmp_path / "b.json")
+    assert code == 0
+    scenario.write_text(DEMO.replace("max: 15.0", "max: 16.0"))
+    ours = secsim.execute("check", scenario, "--baseline", tmp_path / "b.json")
+    theirs = cli("check", scenario, "--baseline", tmp_path / "b.json", check=False)
+    assert ours == (1, theirs.stdout, theirs.stderr)
