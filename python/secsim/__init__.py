@@ -86,13 +86,13 @@ def execute(*args: Union[str, "os.PathLike[str]"]) -> Tuple[int, str, str]:
 
 # The files hold the shortest text that reads back to the same bits. Before pandas 3 the
 # default parser could be off by an ulp; pandas 3 reads them exactly and deprecates the option.
-_EXACT_FLOATS: Dict[str, str] = (
-    {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
-)
+_PANDAS_BEFORE_3 = int(pd.__version__.split(".")[0]) < 3
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, **_EXACT_FLOATS)
+    if _PANDAS_BEFORE_3:
+        return pd.read_csv(path, float_precision="round_trip")
+    return pd.read_csv(path)
 
 
 def _read_json(path: Path) -> Any:
@@ -106,6 +106,8 @@ class _Folder:
 
     folder: Path
     text: str
+    # What keeps this folder from being removed while it is used: the result it is part of.
+    _owner: Optional["_Folder"] = None
 
     def __init__(self, folder: Path, text: str, owner: Optional[Path] = None) -> None:
         self.folder = folder

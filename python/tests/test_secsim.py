@@ -35,7 +35,7 @@ DEMO = """Scenario(
 
 
 def read_csv(path):
-    return pd.read_csv(path, **secsim._EXACT_FLOATS)
+    return secsim._read_csv(path)
 
 
 def result_files(folder):
