@@ -76,7 +76,7 @@ def execute(*args: Union[str, "os.PathLike[str]"]) -> Tuple[int, str, str]:
     ``secsim.execute("check", "scenarios/niger_baseline.ron", "--baseline", "base.json")``.
     Raises :class:`ScenarioError` (the message the binary prints after ``error:``) where the
     binary exits with code 2 on an error, and ``KeyboardInterrupt`` on Ctrl-C, which stops the
-    command at its next block as in the binary.
+    command where it stops the binary (a run at the end of a group of blocks).
     """
     return _secsim.execute([os.fspath(arg) for arg in args])
 

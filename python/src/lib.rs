@@ -40,7 +40,8 @@ const COMMAND_STACK_BYTES: usize = 8 * 1024 * 1024;
 /// Runs `secsim ARGS...` in-process with the GIL released: returns the exit code and what the
 /// command printed on stdout and stderr, or raises `ScenarioError` with the message the binary
 /// prints (`error: ...` without the prefix) for a usage error or a failed command. Ctrl-C stops
-/// the command at its next block, as in the binary, and raises `KeyboardInterrupt`.
+/// the command where it stops the binary (a run at the end of a group of blocks) and raises
+/// `KeyboardInterrupt`.
 #[pyfunction]
 fn execute(py: Python<'_>, args: Vec<String>) -> PyResult<(u8, String, String)> {
     let started_at = SystemTime::now();
