@@ -126,3 +126,13 @@ def test_an_ema_style_experiment(function):
     # Every call uses the same seed: the same experiment gives the same outcomes.
     again = function(**experiments[2])
     assert {name: again[name] for name in results[2]} == results[2]
+
+
+def test_a_resolved_scenario_text_is_the_same_model(realignment):
+    """A library name reaches the model as `validate --resolved NAME`'s text: the resolved text
+    of a file must give the file's numbers."""
+    _, text, _ = secsim.execute("validate", "--resolved", str(realignment))
+    from_text = secsim.ema.model(text, outcomes=["attacks_total"], runs=20)
+    from_file = secsim.ema.model(realignment, outcomes=["attacks_total"], runs=20)
+    assert from_text.parameters == from_file.parameters
+    assert from_text(is_sahel_rate=22.0) == from_file(is_sahel_rate=22.0)
