@@ -78,7 +78,7 @@ pub fn execute(
                     ),
                 );
             }
-            (PathBuf::from(library::MAIN), scenario::load_source(&main)?)
+            (PathBuf::from(library::MAIN), scenario::load_origin(&main)?)
         }
     };
     if !args.output.quiet {

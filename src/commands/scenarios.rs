@@ -11,7 +11,7 @@ pub fn execute(terminal: &mut Terminal) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::with_capacity(library::SCENARIOS.len());
     for builtin in library::SCENARIOS {
         // Parsed, not just read: a variant without a description of its own has its base's.
-        let raw = scenario::parse_source(&Origin::Library(builtin))?;
+        let raw = scenario::parse_origin(&Origin::Library(builtin))?;
         rows.push((
             builtin.name,
             library::first_sentence(&raw.description).to_owned(),

@@ -132,48 +132,48 @@ fn format_problems(problems: &[Problem]) -> String {
 
 /// Reads, parses and validates a scenario file.
 pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
-    load_source(&Origin::File(file.to_path_buf()))
+    load_origin(&Origin::File(file.to_path_buf()))
 }
 
 /// Reads, parses and validates the scenario a command-line argument names: a file, else a
 /// library scenario of that name ([`Origin::find`]).
 pub fn load_named(argument: &Path) -> Result<Scenario, ScenarioError> {
-    load_source(&Origin::find(argument)?)
+    load_origin(&Origin::find(argument)?)
 }
 
 /// Reads, parses and validates a scenario from a file or the library.
-pub fn load_source(source: &Origin) -> Result<Scenario, ScenarioError> {
-    let raw = parse_source(source)?;
+pub fn load_origin(origin: &Origin) -> Result<Scenario, ScenarioError> {
+    let raw = parse_origin(origin)?;
     let mut scenario = validate(raw).map_err(|problems| ScenarioError::Invalid {
-        file: source.label(),
+        file: origin.label(),
         problems,
     })?;
-    scenario.library = source.library_name();
+    scenario.library = origin.library_name();
     Ok(scenario)
 }
 
 /// Reads and parses a scenario file without validating it; a variant (`extends`) comes back
 /// resolved against its base.
 pub fn parse_file(file: &Path) -> Result<raw::RawScenario, ScenarioError> {
-    parse_source(&Origin::File(file.to_path_buf()))
+    parse_origin(&Origin::File(file.to_path_buf()))
 }
 
 /// [`parse_file`] for a file or a library scenario.
-pub fn parse_source(source: &Origin) -> Result<raw::RawScenario, ScenarioError> {
-    let mut chain: Vec<Origin> = source.canonical().into_iter().collect();
-    parse_chain(source, &mut chain)
+pub fn parse_origin(origin: &Origin) -> Result<raw::RawScenario, ScenarioError> {
+    let mut chain: Vec<Origin> = origin.canonical().into_iter().collect();
+    parse_chain(origin, &mut chain)
 }
 
-/// [`parse_source`] within a chain of `extends`, for cycle detection.
+/// [`parse_origin`] within a chain of `extends`, for cycle detection.
 fn parse_chain(
-    source: &Origin,
+    origin: &Origin,
     chain: &mut Vec<Origin>,
 ) -> Result<raw::RawScenario, ScenarioError> {
-    let text = source.text()?;
+    let text = origin.text()?;
     if variant::is_variant(&text) {
-        return variant::resolve(source, &text, chain);
+        return variant::resolve(origin, &text, chain);
     }
-    parse_str(&text).map_err(|error| syntax_error(&source.label(), &text, &error))
+    parse_str(&text).map_err(|error| syntax_error(&origin.label(), &text, &error))
 }
 
 /// The text of a scenario or experiment file: at most [`MAX_FILE_BYTES`] (never more is read,

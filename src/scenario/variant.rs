@@ -467,14 +467,14 @@ fn blame(mut image: Value, edits: &[(&str, &str)]) -> Option<(usize, String)> {
     None
 }
 
-/// Resolves `source` (a variant, whose text is `text`) against the chain of scenarios it
-/// extends. `chain` holds the sources already being resolved, to detect cycles.
+/// Resolves `origin` (a variant, whose text is `text`) against the chain of scenarios it
+/// extends. `chain` holds the origins already being resolved, to detect cycles.
 pub fn resolve(
-    source: &Origin,
+    origin: &Origin,
     text: &str,
     chain: &mut Vec<Origin>,
 ) -> Result<RawScenario, ScenarioError> {
-    let file = source.label();
+    let file = origin.label();
     let variant: RawVariant = ron_options()
         .from_str(text)
         .map_err(|error| syntax_error(&file, text, &error))?;
@@ -483,7 +483,7 @@ pub fn resolve(
         base,
         message,
     };
-    let base = source
+    let base = origin
         .base(&variant.extends)
         .map_err(|(tried, message)| failure(tried, message))?;
     let base_label = base.label();
@@ -500,7 +500,7 @@ pub fn resolve(
         let cycle: Vec<String> = chain
             .iter()
             .chain([&canonical])
-            .map(|source| source.label().display().to_string())
+            .map(|origin| origin.label().display().to_string())
             .collect();
         return Err(failure(
             base_label,
