@@ -157,6 +157,48 @@ mod tests {
     }
 
     #[test]
+    fn every_library_scenario_loads_and_hashes_as_its_file() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        for builtin in library::SCENARIOS {
+            let named = super::super::load_origin(&Origin::Library(builtin))
+                .unwrap_or_else(|error| panic!("{error}"));
+            let file = super::super::load(&root.join(format!("{}.ron", builtin.name)))
+                .unwrap_or_else(|error| panic!("{error}"));
+            assert_eq!(named.hash, file.hash, "{}", builtin.name);
+            assert_eq!(named.library, Some(builtin.name));
+            assert_eq!(file.library, None);
+        }
+    }
+
+    #[test]
+    fn errors_in_library_text_name_it_as_built_in() {
+        static BROKEN: Builtin = Builtin {
+            name: "somewhere/broken",
+            text: "Scenario(\n    name: \"broken\",\n    horizon: [,\n)",
+        };
+        let message = super::super::parse_origin(&Origin::Library(&BROKEN))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("somewhere/broken (built in):3:"),
+            "{message}"
+        );
+        static ORPHAN: Builtin = Builtin {
+            name: "somewhere/orphan",
+            text: "Scenario(extends: \"../nothing.ron\", name: \"orphan\")",
+        };
+        let message = super::super::parse_origin(&Origin::Library(&ORPHAN))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with(
+                "somewhere/orphan (built in): extends nothing (built in): no built-in scenario"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn a_library_variant_extends_within_the_library() {
         let loco = Origin::Library(library::find("backtest/types/mali_2022_08_loco").unwrap());
         assert_eq!(
