@@ -25,6 +25,12 @@ pub enum Command {
     /// Run a scenario's replications and write summary.json, timeseries.csv, outcomes.csv,
     /// charts/, report.html and manifest.json.
     Run(RunArgs),
+    /// List the scenarios built into secsim, with their descriptions; every command that takes
+    /// a scenario file takes one of these names too.
+    Scenarios,
+    /// Print a built-in scenario's text, exactly: `secsim show niger_baseline > mine.ron`
+    /// starts your own.
+    Show(ShowArgs),
     /// Merge the part folders of a sharded run (`run --shard K/M`) or batch into the results a
     /// single run would have written, byte for byte.
     Merge(MergeArgs),
@@ -178,7 +184,8 @@ pub struct CalibrateArgs {
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Scenario file (RON). The results folder defaults to output/<file stem>_scores.
+    /// Scenario file (RON) or built-in scenario name. The results folder defaults to
+    /// output/<file stem>_scores.
     pub scenario: PathBuf,
     /// Observed series: CSV with header `metric,actor,date,value` (date YYYY-MM). Rows before
     /// the start feed the benchmarks; rows after the horizon are skipped and reported.
@@ -200,10 +207,18 @@ pub struct ScoreArgs {
     pub output: OutputArgs,
 }
 
+/// `secsim show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A built-in scenario's name, as `secsim scenarios` lists it.
+    pub name: String,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (RON).
-    pub scenario: PathBuf,
+    /// Scenario file (RON), or a built-in scenario's name (`secsim scenarios`); a file of that
+    /// name wins [default: the main scenario, niger_realignment].
+    pub scenario: Option<PathBuf>,
     #[command(flatten)]
     pub plan: PlanArgs,
     #[command(flatten)]
@@ -334,7 +349,7 @@ pub struct MergeArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Scenario files (RON).
+    /// Scenario files (RON) or built-in scenario names.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print the fully resolved scenario (variants expanded) as RON on stdout, and nothing else.
@@ -344,9 +359,10 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Scenario files (RON); the first is the one the others are compared against. The
-    /// results folder defaults to output/compare_<first stem>_vs_<second stem>...; `--runs`
-    /// defaults to the largest `runs` among the scenarios and `--seed` to the first one's.
+    /// Scenario files (RON) or built-in scenario names; the first is the one the others are
+    /// compared against. The results folder defaults to
+    /// output/compare_<first stem>_vs_<second stem>...; `--runs` defaults to the largest `runs`
+    /// among the scenarios and `--seed` to the first one's.
     #[arg(required = true, num_args = 2..)]
     pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
@@ -380,8 +396,9 @@ pub enum MethodArg {
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
-    /// Scenario file (RON); its `uncertain` parameters are the factors. Results go to
-    /// output/<scenario file stem>_sensitivity_<method> unless `--out` says otherwise.
+    /// Scenario file (RON) or built-in scenario name; its `uncertain` parameters are the
+    /// factors. Results go to output/<scenario file stem>_sensitivity_<method> unless `--out`
+    /// says otherwise.
     pub scenario: PathBuf,
     /// Analysis method.
     #[arg(long, value_enum, default_value = "sobol")]
@@ -405,7 +422,7 @@ pub struct SensitivityArgs {
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// Scenario file (RON).
+    /// Scenario file (RON) or built-in scenario name.
     pub scenario: PathBuf,
     #[command(flatten)]
     pub plan: PlanArgs,
@@ -437,7 +454,7 @@ pub enum FormatArg {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Scenario file (RON), as it is now.
+    /// Scenario file (RON) or built-in scenario name, as it is now.
     pub scenario: PathBuf,
     /// Baseline file written by `secsim baseline`.
     #[arg(long)]
@@ -457,8 +474,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct SelftestArgs {
-    /// Scenario file (RON). More than 1000 runs split into several blocks, which is what the
-    /// test is about.
+    /// Scenario file (RON) or built-in scenario name. More than 1000 runs split into several
+    /// blocks, which is what the test is about.
     pub scenario: PathBuf,
     #[command(flatten)]
     pub plan: PlanArgs,

@@ -331,6 +331,7 @@ fn source_inputs(results: &Path) -> Vec<Input> {
                     Some(Input {
                         kind: "scenario",
                         file: input["file"].as_str().map(PathBuf::from),
+                        library: input["library"].as_str().map(str::to_owned),
                         name: input["name"].as_str()?.to_owned(),
                         hash: input["hash"].as_str().unwrap_or_default().to_owned(),
                     })
@@ -346,6 +347,7 @@ fn source_inputs(results: &Path) -> Vec<Input> {
         vec![Input {
             kind: "scenario",
             file: None,
+            library: None,
             name,
             hash: String::new(),
         }]

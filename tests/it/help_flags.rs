@@ -870,6 +870,8 @@ fn every_flag_in_help_has_an_effect_or_is_refused() {
         "score",
         "calibrate",
         "discover",
+        "scenarios",
+        "show",
     ] {
         for flag in listed_flags(command) {
             if !cases

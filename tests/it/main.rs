@@ -29,6 +29,7 @@ mod event_types;
 mod examples;
 mod help_flags;
 mod layers;
+mod library;
 mod observed_data;
 mod parameters;
 mod reference;
