@@ -25,6 +25,12 @@ pub enum Command {
     /// Run a scenario's replications and write summary.json, timeseries.csv, outcomes.csv,
     /// charts/, report.html and manifest.json.
     Run(RunArgs),
+    /// List the scenarios built into secsim, with their descriptions; every command that takes
+    /// a scenario file takes one of these names too.
+    Scenarios,
+    /// Print a built-in scenario's text, exactly: `secsim show niger_baseline > mine.ron`
+    /// starts your own.
+    Show(ShowArgs),
     /// Merge the part folders of a sharded run (`run --shard K/M`) or batch into the results a
     /// single run would have written, byte for byte.
     Merge(MergeArgs),
@@ -54,8 +60,8 @@ pub enum Command {
     /// charts/, report.html and manifest.json.
     Calibrate(CalibrateArgs),
     /// Scenario discovery on a run's results: which uncertain parameters and events lead to an
-    /// outcome of interest (PRIM); writes trajectory.csv, boxes.csv, stability.csv and
-    /// manifest.json.
+    /// outcome of interest (PRIM, or CART with --method cart); writes trajectory.csv, boxes.csv,
+    /// stability.csv and manifest.json (CART: boxes.csv and manifest.json).
     Discover(DiscoverArgs),
 }
 
@@ -76,20 +82,24 @@ pub struct DiscoverArgs {
     /// Runs of interest have the yes/no outcome equal to 1.
     #[arg(long = "true", group = "case")]
     pub is_true: bool,
-    /// The discovery method; only prim for now (cart is not implemented yet).
+    /// The discovery method: prim (peeling and pasting) or cart (a classification tree's leaves
+    /// as boxes, as EMA Workbench's CART).
     #[arg(long, value_enum, default_value = "prim")]
     pub method: DiscoveryMethodArg,
-    /// Share of the box's runs one peel removes (PRIM's peel_alpha), in (0, 0.5).
+    /// Share of the box's runs one peel removes (PRIM's peel_alpha), in (0, 0.5); PRIM only.
     #[arg(long, default_value_t = crate::experiment::prim::DEFAULT_PEEL_ALPHA, value_parser = peel_share)]
     pub alpha: f64,
-    /// Smallest share of all runs a box may hold (PRIM's mass_min), in [0, 1].
+    /// Smallest share of all runs a box may hold (PRIM's mass_min; CART's leaves hold at least
+    /// its whole number of runs), in [0, 1].
     #[arg(long, default_value_t = crate::experiment::prim::DEFAULT_MIN_MASS, value_parser = unit_share)]
     pub min_mass: f64,
     /// Density the last box of the trajectory needs to be chosen (PRIM's threshold), in (0, 1];
-    /// below it no box is chosen unless --box says which.
+    /// below it no box is chosen unless --box says which. With cart: the density a leaf needs
+    /// to be printed.
     #[arg(long, default_value_t = crate::commands::discover::DEFAULT_THRESHOLD, value_parser = positive_share)]
     pub threshold: f64,
-    /// Choose step K of the trajectory instead (0 = all runs).
+    /// Choose step K of the trajectory instead (0 = all runs); with cart, describe box K of
+    /// boxes.csv (1 = the densest).
     #[arg(long = "box", value_name = "K")]
     pub box_step: Option<usize>,
     /// Folder for the results [default: RESULTS/discover_<outcome>].
@@ -108,7 +118,8 @@ pub struct DiscoverArgs {
 pub enum DiscoveryMethodArg {
     /// The Patient Rule Induction Method (`experiment::prim`).
     Prim,
-    /// Classification trees: refused, not implemented yet.
+    /// A classification tree (CART; `experiment::cart`): scikit-learn's tree as EMA
+    /// Workbench's CART fits it, each leaf a box.
     Cart,
 }
 
@@ -176,7 +187,8 @@ pub struct CalibrateArgs {
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Scenario file (RON). The results folder defaults to output/<file stem>_scores.
+    /// Scenario file (RON) or built-in scenario name. The results folder defaults to
+    /// output/<file stem>_scores.
     pub scenario: PathBuf,
     /// Observed series: CSV with header `metric,actor,date,value` (date YYYY-MM). Rows before
     /// the start feed the benchmarks; rows after the horizon are skipped and reported.
@@ -198,10 +210,18 @@ pub struct ScoreArgs {
     pub output: OutputArgs,
 }
 
+/// `secsim show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A built-in scenario's name, as `secsim scenarios` lists it.
+    pub name: String,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (RON).
-    pub scenario: PathBuf,
+    /// Scenario file (RON), or a built-in scenario's name (`secsim scenarios`); a file of that
+    /// name wins [default: the main scenario, niger_realignment].
+    pub scenario: Option<PathBuf>,
     #[command(flatten)]
     pub plan: PlanArgs,
     #[command(flatten)]
@@ -332,7 +352,7 @@ pub struct MergeArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Scenario files (RON).
+    /// Scenario files (RON) or built-in scenario names.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print the fully resolved scenario (variants expanded) as RON on stdout, and nothing else.
@@ -342,9 +362,10 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Scenario files (RON); the first is the one the others are compared against. The
-    /// results folder defaults to output/compare_<first stem>_vs_<second stem>...; `--runs`
-    /// defaults to the largest `runs` among the scenarios and `--seed` to the first one's.
+    /// Scenario files (RON) or built-in scenario names; the first is the one the others are
+    /// compared against. The results folder defaults to
+    /// output/compare_<first stem>_vs_<second stem>...; `--runs` defaults to the largest `runs`
+    /// among the scenarios and `--seed` to the first one's.
     #[arg(required = true, num_args = 2..)]
     pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
@@ -378,8 +399,9 @@ pub enum MethodArg {
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
-    /// Scenario file (RON); its `uncertain` parameters are the factors. Results go to
-    /// output/<scenario file stem>_sensitivity_<method> unless `--out` says otherwise.
+    /// Scenario file (RON) or built-in scenario name; its `uncertain` parameters are the
+    /// factors. Results go to output/<scenario file stem>_sensitivity_<method> unless `--out`
+    /// says otherwise.
     pub scenario: PathBuf,
     /// Analysis method.
     #[arg(long, value_enum, default_value = "sobol")]
@@ -403,7 +425,7 @@ pub struct SensitivityArgs {
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// Scenario file (RON).
+    /// Scenario file (RON) or built-in scenario name.
     pub scenario: PathBuf,
     #[command(flatten)]
     pub plan: PlanArgs,
@@ -435,7 +457,7 @@ pub enum FormatArg {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Scenario file (RON), as it is now.
+    /// Scenario file (RON) or built-in scenario name, as it is now.
     pub scenario: PathBuf,
     /// Baseline file written by `secsim baseline`.
     #[arg(long)]
@@ -455,8 +477,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct SelftestArgs {
-    /// Scenario file (RON). More than 1000 runs split into several blocks, which is what the
-    /// test is about.
+    /// Scenario file (RON) or built-in scenario name. More than 1000 runs split into several
+    /// blocks, which is what the test is about.
     pub scenario: PathBuf,
     #[command(flatten)]
     pub plan: PlanArgs,

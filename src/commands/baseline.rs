@@ -17,7 +17,7 @@ use crate::scenario::{self, Scenario};
 
 /// `secsim baseline`.
 pub fn execute(args: BaselineArgs, terminal: &mut Terminal) -> anyhow::Result<ExitCode> {
-    let scenario = scenario::load(&args.scenario)?;
+    let scenario = scenario::load_named(&args.scenario)?;
     let plan = args
         .plan
         .resolve(scenario.default_runs, scenario.default_seed);

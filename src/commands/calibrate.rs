@@ -72,7 +72,7 @@ pub fn execute(
     let mut targets = Vec::new();
     let mut used_series = vec![false; args.series.len()];
     for (scenario_path, observed_path) in &pairs {
-        let scenario = scenario::load(scenario_path)?;
+        let scenario = scenario::load_named(scenario_path)?;
         let observed = observed::read_series(observed_path, &scenario)?;
         let chosen: Vec<&observed::ObservedSeries> = observed
             .series

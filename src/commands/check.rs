@@ -15,7 +15,7 @@ use crate::scenario::{self, Scenario};
 
 /// `secsim check`.
 pub fn execute(args: CheckArgs, terminal: &mut Terminal) -> anyhow::Result<ExitCode> {
-    let scenario = scenario::load(&args.scenario)?;
+    let scenario = scenario::load_named(&args.scenario)?;
     let baseline = baseline::load(&args.baseline)?;
     let options = CheckOptions {
         mode: match args.mode {

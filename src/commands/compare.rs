@@ -41,7 +41,7 @@ pub fn execute(
     let mut compared = Vec::with_capacity(args.scenarios.len());
     let mut problems = Vec::new();
     for file in &args.scenarios {
-        match scenario::load(file) {
+        match scenario::load_named(file) {
             Ok(scenario) => compared.push(Compared {
                 file: file.clone(),
                 scenario,

@@ -2,7 +2,9 @@
 //! `parameters.csv` (joined by `run`), marks the runs of interest (`--above`, `--below`,
 //! `--true` on one outcome), runs PRIM (`experiment::prim`) on every parameter and event column,
 //! and writes `trajectory.csv`, `boxes.csv`, `stability.csv`, `report.html`, `charts/` (unless
-//! `--no-charts`) and `manifest.json` (`output::discovery`) through `StagedDir`.
+//! `--no-charts`) and `manifest.json` (`output::discovery`) through `StagedDir`. With
+//! `--method cart` ([`execute_cart`]) it grows a classification tree (`experiment::cart`) on
+//! the same table instead and writes every leaf as a box (`output::cart`).
 //!
 //! The dimensions: each uncertain parameter; `<event>_fired` as 0 or 1; `<event>_month` with an
 //! event that did not fire counted as the horizon (the first month after the run's end, read
@@ -89,7 +91,7 @@ pub fn execute(
     terminal: &mut Terminal,
 ) -> anyhow::Result<ExitCode> {
     if args.method == DiscoveryMethodArg::Cart {
-        bail!("--method cart is not implemented yet; use --method prim");
+        return execute_cart(args, invocation, terminal);
     }
     let case = Case::from_args(&args);
     let table = read_table(&args.results, &args.outcome)?;
@@ -342,6 +344,7 @@ fn source_inputs(results: &Path) -> Vec<Input> {
                     Some(Input {
                         kind: "scenario",
                         file: input["file"].as_str().map(PathBuf::from),
+                        library: input["library"].as_str().map(str::to_owned),
                         name: input["name"].as_str()?.to_owned(),
                         hash: input["hash"].as_str().unwrap_or_default().to_owned(),
                     })
@@ -357,10 +360,119 @@ fn source_inputs(results: &Path) -> Vec<Input> {
         vec![Input {
             kind: "scenario",
             file: None,
+            library: None,
             name,
             hash: String::new(),
         }]
     } else {
         inputs
     }
+}
+
+/// `secsim discover --method cart`: EMA's CART (`experiment::cart`) on the same table as PRIM;
+/// writes `boxes.csv` (every leaf as a box, by density then mass) and `manifest.json`. PRIM's
+/// `--alpha` is refused; `--threshold` picks the leaves printed and `--box K` the box the
+/// sentence describes (1 = the densest).
+fn execute_cart(
+    args: DiscoverArgs,
+    invocation: &Invocation,
+    terminal: &mut Terminal,
+) -> anyhow::Result<ExitCode> {
+    if args.alpha != prim::DEFAULT_PEEL_ALPHA {
+        bail!("--alpha is PRIM's peeling share; CART has none (leave it out with --method cart)");
+    }
+    let case = Case::from_args(&args);
+    let table = read_table(&args.results, &args.outcome)?;
+    let description = case.describe(&args.outcome);
+    let of_interest = cases_of_interest(&table, case, &args.outcome, &description)?;
+    let data = PrimData::new(table.names.clone(), table.columns, of_interest)?;
+    let tree = crate::experiment::cart::build_tree(&data, args.min_mass)?;
+    let reported = match args.box_step {
+        Some(rank) if rank == 0 || rank > tree.boxes.len() => bail!(
+            "--box {rank}: CART found boxes 1 to {} (1 = the densest); see boxes.csv without --box",
+            tree.boxes.len()
+        ),
+        Some(rank) => rank,
+        None => 1,
+    };
+    let result = crate::output::cart::CartResult {
+        names: &table.names,
+        tree: &tree,
+        threshold: args.threshold,
+        reported,
+        selected: args.box_step.is_some(),
+        case: &description,
+    };
+    let destination = args.out.clone().unwrap_or_else(|| {
+        args.results.join(format!(
+            "discover_cart_{}",
+            crate::output::charts::file_stem(&[&args.outcome])
+        ))
+    });
+    let inputs = source_inputs(&args.results);
+    let names: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
+    let staged = StagedDir::new(
+        &destination,
+        crate::output::discovery::BOXES_FILE,
+        &names,
+        args.force,
+    )
+    .with_context(|| format!("cannot write results to {}", destination.display()))?;
+    crate::output::cart::write_files(staged.path(), &result)?;
+    let contents = Contents {
+        inputs: inputs.clone(),
+        // CART draws no random numbers.
+        seed: 0,
+        runs: data.n_rows() as u64,
+        points: 1,
+        threads: 1,
+    };
+    manifest::write(
+        staged.path(),
+        &contents,
+        &provenance("discover", invocation, std::slice::from_ref(&args.results)),
+    )?;
+    let folder = staged.commit()?;
+    let mut text = crate::output::cart::render(&result);
+    text.push_str(&format!("\nresults in {}\n", folder.display()));
+    say(terminal, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether each run is a case of interest, refusing `--true` on an outcome that is not yes/no
+/// and a threshold that no run, or every run, meets (as PRIM's path does).
+fn cases_of_interest(
+    table: &Table,
+    case: Case,
+    outcome: &str,
+    description: &str,
+) -> anyhow::Result<Vec<bool>> {
+    if case == Case::True
+        && let Some(value) = table
+            .outcome
+            .iter()
+            .find(|value| !value.is_nan() && **value != 0.0 && **value != 1.0)
+    {
+        bail!(
+            "--true needs a yes/no outcome, but {outcome} has the value {value}; use --above or --below"
+        );
+    }
+    let of_interest: Vec<bool> = table
+        .outcome
+        .iter()
+        .map(|&value| case.holds(value))
+        .collect();
+    let n_of_interest = of_interest.iter().filter(|&&case| case).count();
+    let present = table.outcome.iter().filter(|value| !value.is_nan());
+    let smallest = present
+        .clone()
+        .fold(f64::INFINITY, |low, &value| low.min(value));
+    let largest = present.fold(f64::NEG_INFINITY, |high, &value| high.max(value));
+    if n_of_interest == 0 || n_of_interest == of_interest.len() {
+        let which = if n_of_interest == 0 { "no" } else { "every" };
+        bail!(
+            "{which} run has {description} (values from {smallest} to {largest}); choose another threshold"
+        );
+    }
+    Ok(of_interest)
 }

@@ -149,6 +149,7 @@ fn merge_batch(
     let input = Input {
         kind: "experiment",
         file: provenance.first_input().map(Path::to_path_buf),
+        library: None,
         name: layout.name.clone(),
         hash: layout.hash.clone(),
     };

@@ -14,9 +14,11 @@ pub mod discover;
 pub mod merge;
 pub mod options;
 pub mod run;
+pub mod scenarios;
 pub mod score;
 pub mod selftest;
 pub mod sensitivity;
+pub mod show;
 pub mod validate;
 
 use std::io::{self, Write};
@@ -69,6 +71,8 @@ pub fn execute(
 ) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run(args) => run::execute(args, invocation, terminal),
+        Command::Scenarios => scenarios::execute(terminal),
+        Command::Show(args) => show::execute(args, terminal),
         Command::Merge(args) => merge::execute(args, invocation, terminal),
         Command::Validate(args) => validate::execute(args, terminal),
         Command::Compare(args) => compare::execute(args, invocation, terminal),

@@ -27,7 +27,7 @@ use crate::output::part::{self, PART_FILE, PartInfo, SCENARIO_FILE};
 use crate::output::rows::StreamedFiles;
 use crate::output::summary::Stopping;
 use crate::output::{StagedDir, figures, results, table};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Origin, Scenario, library};
 
 /// What a finished run wrote.
 pub struct WrittenRun {
@@ -64,12 +64,28 @@ pub fn execute(
     invocation: &Invocation,
     terminal: &mut Terminal,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = scenario::load(&args.scenario)?;
+    let (argument, scenario) = match &args.scenario {
+        Some(argument) => (argument.clone(), scenario::load_named(argument)?),
+        None => {
+            // The library's, even when a file of that name is in the working folder.
+            let main = Origin::Library(library::main());
+            if !args.output.quiet {
+                note(
+                    terminal,
+                    &format!(
+                        "no scenario given: running the main built-in scenario, {} (`secsim scenarios` lists the others)\n",
+                        library::MAIN
+                    ),
+                );
+            }
+            (PathBuf::from(library::MAIN), scenario::load_origin(&main)?)
+        }
+    };
     if !args.output.quiet {
         for warning in &scenario.warnings {
             note(
                 terminal,
-                &format!("warning: {}: {warning}\n", args.scenario.display()),
+                &format!("warning: {}: {warning}\n", argument.display()),
             );
         }
     }
@@ -82,9 +98,9 @@ pub fn execute(
     };
     let destination = args
         .output
-        .destination(&super::options::file_stem(&args.scenario));
+        .destination(&super::options::file_stem(&argument));
     let started = Instant::now();
-    let provenance = provenance("run", invocation, std::slice::from_ref(&args.scenario));
+    let provenance = provenance("run", invocation, std::slice::from_ref(&argument));
     let context = || format!("cannot write results to {}", destination.display());
     if let Some(shard) = args.shard.shard() {
         let blocks = shard.range(plan.n_blocks());

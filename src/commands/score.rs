@@ -78,7 +78,7 @@ pub fn execute(
     invocation: &Invocation,
     terminal: &mut Terminal,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = scenario::load(&args.scenario)?;
+    let scenario = scenario::load_named(&args.scenario)?;
     let observed = observed::read_series(&args.observed, &scenario)?;
     let observed_outcomes = match &args.observed_outcomes {
         Some(path) => observed::read_outcomes(path, &scenario)?,

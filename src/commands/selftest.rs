@@ -26,7 +26,7 @@ pub fn execute(
     invocation: &Invocation,
     terminal: &mut Terminal,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = scenario::load(&args.scenario)?;
+    let scenario = scenario::load_named(&args.scenario)?;
     let plan = args
         .plan
         .resolve(scenario.default_runs, scenario.default_seed);

@@ -34,7 +34,7 @@ pub fn execute(
     invocation: &Invocation,
     terminal: &mut Terminal,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = scenario::load(&args.scenario)?;
+    let scenario = scenario::load_named(&args.scenario)?;
     let method = match args.method {
         MethodArg::Sobol => Method::Sobol,
         MethodArg::Morris => Method::Morris,

@@ -17,7 +17,7 @@ pub fn execute(args: ValidateArgs, terminal: &mut Terminal) -> anyhow::Result<Ex
                 args.files.len()
             );
         };
-        let scenario = scenario::load(file)?;
+        let scenario = scenario::load_named(file)?;
         say(
             terminal,
             &format!("{}\n", scenario::canonical_text(&scenario.raw)),
@@ -36,7 +36,7 @@ pub fn execute(args: ValidateArgs, terminal: &mut Terminal) -> anyhow::Result<Ex
                 )
             })
         } else {
-            scenario::load(file).map(|scenario| {
+            scenario::load_named(file).map(|scenario| {
                 for warning in &scenario.warnings {
                     note(
                         terminal,

@@ -35,6 +35,7 @@
 //! output) are [`ExperimentError`]s.
 
 pub mod analysis;
+pub mod cart;
 pub mod design;
 pub mod file;
 pub mod prim;

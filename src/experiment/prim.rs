@@ -227,6 +227,16 @@ impl PrimData {
     pub fn n_rows(&self) -> usize {
         self.of_interest.len()
     }
+
+    /// The input columns, in the order of [`PrimData::names`]: CART reads the same table.
+    pub(crate) fn columns(&self) -> &[Vec<f64>] {
+        &self.columns
+    }
+
+    /// Whether each row is a case of interest.
+    pub(crate) fn of_interest(&self) -> &[bool] {
+        &self.of_interest
+    }
 }
 
 /// PRIM's settings (EMA's names in brackets).
@@ -727,8 +737,9 @@ fn sdtoolkit_quantile(values: &[f64], quantile: f64) -> f64 {
 }
 
 /// P(X >= successes) for X ~ Binomial(trials, probability): scipy's `binomtest(...,
-/// alternative="greater")`, through P(X >= s) = I_p(s, n - s + 1).
-fn binomial_upper_tail(successes: usize, trials: usize, probability: f64) -> f64 {
+/// alternative="greater")`, through P(X >= s) = I_p(s, n - s + 1). Also CART's quasi-p-values
+/// (`experiment::cart`), so both methods' boxes are judged alike.
+pub(crate) fn binomial_upper_tail(successes: usize, trials: usize, probability: f64) -> f64 {
     if successes == 0 {
         return 1.0;
     }

@@ -60,8 +60,12 @@ impl Provenance {
 pub struct Input {
     /// `scenario` or `experiment`.
     pub kind: &'static str,
-    /// The file as named on the command line; None when the library was called without one.
+    /// The file as named on the command line; None when the library was called without one,
+    /// or when the scenario is one of secsim's own (`library`).
     pub file: Option<PathBuf>,
+    /// The name of secsim's built-in scenario it is (`secsim run niger_baseline`), when it is
+    /// one: compiled into the binary, so `secsim_version` and `git_commit` say which text.
+    pub library: Option<String>,
     /// The scenario's or experiment's `name`.
     pub name: String,
     /// A scenario's hash (SHA-256 of its canonical text), or an experiment's
@@ -71,11 +75,15 @@ pub struct Input {
 }
 
 impl Input {
-    /// A scenario input.
+    /// A scenario input; `file` is left out for a scenario loaded from the library, whose
+    /// argument (`niger_baseline`) names no file.
     pub fn scenario(file: Option<&Path>, scenario: &Scenario) -> Input {
         Input {
             kind: "scenario",
-            file: file.map(Path::to_path_buf),
+            file: file
+                .filter(|_| scenario.library.is_none())
+                .map(Path::to_path_buf),
+            library: scenario.library.map(str::to_owned),
             name: scenario.name.clone(),
             hash: scenario.hash.clone(),
         }
@@ -86,6 +94,7 @@ impl Input {
         Input {
             kind: "experiment",
             file: file.map(Path::to_path_buf),
+            library: None,
             name: experiment.name.clone(),
             hash: experiment.hash(),
         }
@@ -135,6 +144,7 @@ pub fn manifest_json(contents: &Contents, provenance: &Provenance, finished: Sys
             json!({
                 "kind": input.kind,
                 "file": input.file.as_ref().map(|file| file.to_string_lossy().into_owned()),
+                "library": input.library,
                 "name": input.name,
                 "hash": input.hash,
             })

@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod batch;
 pub mod calibration;
+pub mod cart;
 pub mod charts;
 pub mod check;
 pub mod checkpoint;

@@ -4,6 +4,8 @@
 //! finite and in range, and every uncertain parameter's support lies inside the range of each
 //! field it stands in. Everything downstream takes `&Scenario` and never re-checks.
 
+pub mod library;
+pub mod origin;
 pub mod overrides;
 pub mod raw;
 pub(crate) mod validate;
@@ -14,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use origin::Origin;
 pub use raw::{Comparison, FlowKind, Metric};
 pub use validate::{MAX_HORIZON_MONTHS, MAX_RUNS, validate};
 
@@ -83,6 +86,15 @@ pub enum ScenarioError {
         column: usize,
         message: String,
     },
+    /// Neither a file nor the name of a library scenario.
+    #[error(
+        "{file}: cannot read: {cause}; nor is it the name of a built-in scenario, which are:\n{}",
+        library::name_list()
+    )]
+    Unknown {
+        file: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("{file}: extends {base}: {message}")]
     Variant {
         file: PathBuf,
@@ -120,27 +132,48 @@ fn format_problems(problems: &[Problem]) -> String {
 
 /// Reads, parses and validates a scenario file.
 pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
-    let raw = parse_file(file)?;
-    validate(raw).map_err(|problems| ScenarioError::Invalid {
-        file: file.to_path_buf(),
+    load_origin(&Origin::File(file.to_path_buf()))
+}
+
+/// Reads, parses and validates the scenario a command-line argument names: a file, else a
+/// library scenario of that name ([`Origin::find`]).
+pub fn load_named(argument: &Path) -> Result<Scenario, ScenarioError> {
+    load_origin(&Origin::find(argument)?)
+}
+
+/// Reads, parses and validates a scenario from a file or the library.
+pub fn load_origin(origin: &Origin) -> Result<Scenario, ScenarioError> {
+    let raw = parse_origin(origin)?;
+    let mut scenario = validate(raw).map_err(|problems| ScenarioError::Invalid {
+        file: origin.label(),
         problems,
-    })
+    })?;
+    scenario.library = origin.library_name();
+    Ok(scenario)
 }
 
 /// Reads and parses a scenario file without validating it; a variant (`extends`) comes back
 /// resolved against its base.
 pub fn parse_file(file: &Path) -> Result<raw::RawScenario, ScenarioError> {
-    let mut chain: Vec<PathBuf> = file.canonicalize().into_iter().collect();
-    parse_chain(file, &mut chain)
+    parse_origin(&Origin::File(file.to_path_buf()))
 }
 
-/// [`parse_file`] within a chain of `extends`, for cycle detection.
-fn parse_chain(file: &Path, chain: &mut Vec<PathBuf>) -> Result<raw::RawScenario, ScenarioError> {
-    let text = read_text(file)?;
+/// [`parse_file`] for a file or a library scenario.
+pub fn parse_origin(origin: &Origin) -> Result<raw::RawScenario, ScenarioError> {
+    let mut chain: Vec<Origin> = origin.canonical().into_iter().collect();
+    parse_chain(origin, &mut chain)
+}
+
+/// [`parse_origin`] within a chain of `extends`, for cycle detection.
+fn parse_chain(
+    origin: &Origin,
+    chain: &mut Vec<Origin>,
+) -> Result<raw::RawScenario, ScenarioError> {
+    let text = origin.text()?;
     if variant::is_variant(&text) {
-        return variant::resolve(file, &text, chain);
+        return variant::resolve(origin, &text, chain);
     }
-    parse_str(&text).map_err(|error| syntax_error(file, &text, &error))
+    parse_str(&text).map_err(|error| syntax_error(&origin.label(), &text, &error))
 }
 
 /// The text of a scenario or experiment file: at most [`MAX_FILE_BYTES`] (never more is read,
@@ -424,6 +457,9 @@ pub struct Scenario {
     pub hash: String,
     /// The parsed file, kept for reports and for printing the resolved scenario.
     pub raw: raw::RawScenario,
+    /// The library name it was loaded by (`secsim run niger_baseline`); None when it was read
+    /// from a file or made in memory. Not part of the hash: the same text hashes alike.
+    pub library: Option<&'static str>,
     pub slots: Slots,
     pub model: ModelSlots,
     pub states: Vec<State>,

@@ -243,6 +243,7 @@ impl Checker {
             default_seed: raw.seed,
             hash: String::new(),
             raw: raw.clone(),
+            library: None,
             slots: std::mem::take(&mut self.slots),
             model,
             states,

@@ -12,7 +12,7 @@
 //! of enum variants (`Window(...)`, `attacks`).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -23,7 +23,7 @@ use super::raw::{
     Comparison, FlowKind, Metric, RawActor, RawArea, RawDistribution, RawEffect, RawEvent, RawFlow,
     RawModel, RawOutcome, RawPressure, RawScenario, RawTrigger, RawUncertain,
 };
-use super::{ScenarioError, describe_ron_error, ron_options, syntax_error};
+use super::{Origin, ScenarioError, describe_ron_error, ron_options, syntax_error};
 
 /// The most variants a chain of `extends` may stack.
 const MAX_DEPTH: usize = 32;
@@ -32,7 +32,8 @@ const MAX_DEPTH: usize = 32;
 #[derive(Debug, Deserialize)]
 #[serde(rename = "Scenario", deny_unknown_fields)]
 pub struct RawVariant {
-    /// Path of the base scenario, relative to this file's folder.
+    /// The base scenario: a path relative to this file's folder, else a library scenario's
+    /// name ([`Origin::base`]).
     pub extends: String,
     pub name: String,
     #[serde(default)]
@@ -466,44 +467,50 @@ fn blame(mut image: Value, edits: &[(&str, &str)]) -> Option<(usize, String)> {
     None
 }
 
-/// Resolves `file` (a variant, whose text is `text`) against the chain of files it extends.
-/// `chain` holds the files already being resolved, to detect cycles.
+/// Resolves `origin` (a variant, whose text is `text`) against the chain of scenarios it
+/// extends. `chain` holds the origins already being resolved, to detect cycles.
 pub fn resolve(
-    file: &Path,
+    origin: &Origin,
     text: &str,
-    chain: &mut Vec<PathBuf>,
+    chain: &mut Vec<Origin>,
 ) -> Result<RawScenario, ScenarioError> {
+    let file = origin.label();
     let variant: RawVariant = ron_options()
         .from_str(text)
-        .map_err(|error| syntax_error(file, text, &error))?;
-    let folder = file.parent().unwrap_or_else(|| Path::new("."));
-    let base_path = folder.join(&variant.extends);
-    let failure = |message: String| ScenarioError::Variant {
-        file: file.to_path_buf(),
-        base: base_path.clone(),
+        .map_err(|error| syntax_error(&file, text, &error))?;
+    let failure = |base: PathBuf, message: String| ScenarioError::Variant {
+        file: file.clone(),
+        base,
         message,
     };
+    let base = origin
+        .base(&variant.extends)
+        .map_err(|(tried, message)| failure(tried, message))?;
+    let base_label = base.label();
     if chain.len() >= MAX_DEPTH {
-        return Err(failure(format!("more than {MAX_DEPTH} levels of extends")));
+        return Err(failure(
+            base_label,
+            format!("more than {MAX_DEPTH} levels of extends"),
+        ));
     }
-    let canonical = base_path
-        .canonicalize()
-        .map_err(|error| failure(format!("cannot read the base: {error}")))?;
+    let canonical = base
+        .canonical()
+        .map_err(|error| failure(base_label.clone(), format!("cannot read the base: {error}")))?;
     if chain.contains(&canonical) {
         let cycle: Vec<String> = chain
             .iter()
             .chain([&canonical])
-            .map(|path| path.display().to_string())
+            .map(|origin| origin.label().display().to_string())
             .collect();
-        return Err(failure(format!(
-            "extends forms a cycle: {}",
-            cycle.join(" -> ")
-        )));
+        return Err(failure(
+            base_label,
+            format!("extends forms a cycle: {}", cycle.join(" -> ")),
+        ));
     }
     chain.push(canonical);
-    let base = super::parse_chain(&base_path, chain)?;
+    let resolved = super::parse_chain(&base, chain)?;
     chain.pop();
-    apply(base, variant).map_err(failure)
+    apply(resolved, variant).map_err(|message| failure(base_label, message))
 }
 
 #[cfg(test)]

@@ -419,8 +419,17 @@ fn bad_requests_exit_2_and_write_nothing() {
         ),
         (
             dir.path(),
-            &["--outcome", OUTCOME, "--above", "1", "--method", "cart"],
-            "not implemented yet",
+            &[
+                "--outcome",
+                OUTCOME,
+                "--above",
+                "1",
+                "--method",
+                "cart",
+                "--alpha",
+                "0.1",
+            ],
+            "CART has none",
         ),
         (
             dir.path(),

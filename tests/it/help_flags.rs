@@ -772,7 +772,7 @@ fn cases() -> Vec<Case> {
             "--method",
             "--outcome attacks_total --above 8000",
             "--outcome attacks_total --above 8000 --method cart",
-            Exit,
+            File("d/boxes.csv"),
         ),
         (
             "--alpha",
@@ -876,6 +876,8 @@ fn every_flag_in_help_has_an_effect_or_is_refused() {
         "score",
         "calibrate",
         "discover",
+        "scenarios",
+        "show",
     ] {
         for flag in listed_flags(command) {
             if !cases
