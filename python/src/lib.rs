@@ -192,7 +192,8 @@ fn to_python_error(py: Python<'_>, error: &anyhow::Error) -> PyErr {
             LoadError::Io { file, .. }
             | LoadError::TooLarge { file, .. }
             | LoadError::Variant { file, .. }
-            | LoadError::Within { file, .. },
+            | LoadError::Within { file, .. }
+            | LoadError::Unknown { file, .. },
         ) => (Some(file), None, None, Vec::new()),
         None => (None, None, None, Vec::new()),
     };
