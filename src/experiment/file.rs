@@ -16,7 +16,7 @@
 //! old way: each point's values are written into the base's text and the result validated
 //! whole, when the experiment is loaded and again when the point runs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -27,7 +27,7 @@ use crate::scenario::raw::{RawScenario, whole};
 use crate::scenario::validate::name_problem;
 use crate::scenario::variant::set_fields_at;
 use crate::scenario::{
-    Problem, Scenario, ScenarioError, hash_of, hex, parse_file, read_text, ron_options,
+    Origin, Problem, Scenario, ScenarioError, hash_of, hex, parse_origin, read_text, ron_options,
     syntax_error, validate,
 };
 
@@ -69,7 +69,8 @@ pub struct RawExperiment {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    /// Base scenarios, relative to the experiment file's folder.
+    /// Base scenarios: files relative to the experiment file's folder, or library scenarios
+    /// ([`Origin::named_in`]).
     pub scenarios: Vec<String>,
     pub parameters: Vec<RawParameter>,
     pub design: RawDesign,
@@ -480,24 +481,30 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
         return Err(invalid(problems));
     }
 
-    let folder = file.parent().unwrap_or_else(|| Path::new("."));
-    let mut bases: Vec<(PathBuf, RawScenario)> = Vec::new();
-    let mut listed = std::collections::HashSet::new();
+    let mut bases: Vec<(Origin, RawScenario)> = Vec::new();
+    // By what each entry resolves to, so that two spellings of one scenario
+    // (`niger_baseline`, `niger_baseline.ron`) are caught as well as one spelling twice.
+    let mut listed: Vec<Origin> = Vec::new();
     for (index, name) in raw.scenarios.iter().enumerate() {
-        if !listed.insert(name) {
-            problems.push(Problem {
-                path: format!("scenarios[{index}]"),
-                message: format!("{name:?} is listed twice: its points could not be told apart"),
-            });
-            continue;
-        }
-        let base_file = folder.join(name);
-        let base = parse_file(&base_file).map_err(|cause| ScenarioError::Within {
+        let within = |cause| ScenarioError::Within {
             file: file.to_path_buf(),
             field: format!("scenarios[{index}]"),
             cause: Box::new(cause),
-        })?;
-        bases.push((base_file, base));
+        };
+        let origin = Origin::named_in(file, name).map_err(within)?;
+        let same = origin.canonical().unwrap_or_else(|_| origin.clone());
+        if let Some(first) = listed.iter().position(|earlier| *earlier == same) {
+            problems.push(Problem {
+                path: format!("scenarios[{index}]"),
+                message: format!(
+                    "{name:?} names the same scenario as scenarios[{first}]: its points could not be told apart"
+                ),
+            });
+            continue;
+        }
+        listed.push(same);
+        let base = parse_origin(&origin).map_err(within)?;
+        bases.push((origin, base));
     }
     // Parameter names become columns beside the outcomes' columns: they must not collide.
     for (index, name) in names.iter().enumerate() {
@@ -523,9 +530,9 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
         .iter()
         .map(|parameter| parameter.path.clone())
         .collect();
-    let expanded: Vec<(PathBuf, Base, usize)> = bases
+    let expanded: Vec<(Origin, Base, usize)> = bases
         .into_iter()
-        .map(|(base_file, base)| {
+        .map(|(origin, base)| {
             let (expansion, fields) = expansion_of(base.clone(), &paths);
             let base = Base {
                 name: base.name.clone(),
@@ -533,7 +540,7 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
                 outcomes: base.outcomes.len(),
                 expansion,
             };
-            (base_file, base, fields)
+            (origin, base, fields)
         })
         .collect();
     let outcomes: Vec<usize> = expanded.iter().map(|(_, base, _)| base.outcomes).collect();
@@ -544,7 +551,7 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
         });
     }
     // Points of a rebuilt base are each validated whole, when loaded and when run.
-    let rebuilt: Vec<&(PathBuf, Base, usize)> = expanded
+    let rebuilt: Vec<&(Origin, Base, usize)> = expanded
         .iter()
         .filter(|(_, base, _)| matches!(base.expansion, Expansion::Rebuilt { .. }))
         .collect();
@@ -573,7 +580,7 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
     let mut points = Vec::with_capacity(unit_points.len() * expanded.len());
     let mut point_problems = Vec::new();
     let mut failed_points = 0;
-    'bases: for (base_index, (base_file, base, _)) in expanded.iter().enumerate() {
+    'bases: for (base_index, (origin, base, _)) in expanded.iter().enumerate() {
         for values in &unit_points {
             let point_index = points.len() + failed_points;
             let found = match &base.expansion {
@@ -592,7 +599,7 @@ pub fn load_experiment(file: &Path) -> Result<Experiment, ScenarioError> {
                             message: format!(
                                 "{:?} in {}: {message}",
                                 raw.parameters[index].path,
-                                base_file.display()
+                                origin.label().display()
                             ),
                         }]));
                     }
@@ -740,7 +747,10 @@ fn scale(unit_points: Vec<Vec<f64>>, parameters: &[RawParameter]) -> Vec<Vec<f64
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::scenario::parse_file;
 
     #[test]
     fn an_experiment_is_told_by_its_first_word_even_with_a_syntax_error() {

@@ -95,6 +95,10 @@ pub enum ScenarioError {
         file: PathBuf,
         cause: std::io::Error,
     },
+    /// A scenario named by a field of another file (an experiment's base) that is neither a
+    /// file nor a library scenario; `file` is the file tried.
+    #[error("{file}: {message}")]
+    NotFound { file: PathBuf, message: String },
     #[error("{file}: extends {base}: {message}")]
     Variant {
         file: PathBuf,

@@ -38,6 +38,15 @@ impl Origin {
         }
     }
 
+    /// The scenario a field of `file` names (an experiment file's `scenarios` entry), found as
+    /// the base of `extends` written in `file` is ([`Origin::base`]): a file next to `file`,
+    /// else a library scenario.
+    pub fn named_in(file: &Path, name: &str) -> Result<Origin, ScenarioError> {
+        Origin::File(file.to_path_buf())
+            .base(name)
+            .map_err(|(file, message)| ScenarioError::NotFound { file, message })
+    }
+
     /// How errors name it: the file's path, or `NAME (built in)`.
     pub fn label(&self) -> PathBuf {
         match self {

@@ -27,6 +27,7 @@ mod discover;
 mod discover_cart;
 mod event_types;
 mod examples;
+mod experiment_library;
 mod help_flags;
 mod layers;
 mod library;
