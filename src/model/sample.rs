@@ -419,6 +419,9 @@ mod tests {
             scale: f64,
             rng: &mut StreamRng,
         ) -> f64 {
+            if attacks <= 0.0 {
+                return 0.0;
+            }
             let mut total = 0.0;
             for _ in 0..attacks as u64 {
                 let z = standard_normal(rng);
