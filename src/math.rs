@@ -48,16 +48,16 @@ const EXP_ROUND_FROM: f64 = f64::from_bits(0x3ff0_a2b2_0000_0000);
 /// |x| at or above this (high word above `0x3e300000`, 2^-28) goes through the polynomial;
 /// below, e^x is 1 + x.
 const EXP_POLYNOMIAL_FROM: f64 = f64::from_bits(0x3e30_0001_0000_0000);
-/// musl's constants (src/math/exp.c): ln 2 in two parts, 1 / ln 2, and the coefficients of
-/// the rational approximation on [0, 0.5 ln 2].
-const LN2_HIGH: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LOW: f64 = 1.908_214_929_270_587_700_02e-10;
-const INVERSE_LN2: f64 = 1.442_695_040_888_963_387_00;
-const EXP_P1: f64 = 1.666_666_666_666_660_190_37e-1;
-const EXP_P2: f64 = -2.777_777_777_701_559_338_42e-3;
-const EXP_P3: f64 = 6.613_756_321_437_934_361_17e-5;
-const EXP_P4: f64 = -1.653_390_220_546_525_153_90e-6;
-const EXP_P5: f64 = 4.138_136_797_057_238_460_39e-8;
+/// musl's constants (src/math/exp.c), by their bits as musl lists them: ln 2 in two parts,
+/// 1 / ln 2, and the coefficients of the rational approximation on [0, 0.5 ln 2].
+const LN2_HIGH: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LOW: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+const INVERSE_LN2: f64 = f64::from_bits(0x3ff7_1547_652b_82fe);
+const EXP_P1: f64 = f64::from_bits(0x3fc5_5555_5555_553e);
+const EXP_P2: f64 = f64::from_bits(0xbf66_c16c_16be_bd93);
+const EXP_P3: f64 = f64::from_bits(0x3f11_566a_af25_de2c);
+const EXP_P4: f64 = f64::from_bits(0xbebb_bd41_c5d2_6bf1);
+const EXP_P5: f64 = f64::from_bits(0x3e66_3769_72be_a4d0);
 /// 2^52: a whole number below 2^11 added to it sits in the low bits of its significand.
 const TWO_TO_52: f64 = 4_503_599_627_370_496.0;
 
