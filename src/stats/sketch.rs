@@ -21,6 +21,8 @@
 //! trace, and the serialized form is canonical. So merged parts, resumed checkpoints and single
 //! runs give the same bits.
 
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 
 use super::QUANTILE_RELATIVE_ACCURACY;
@@ -66,9 +68,38 @@ const fn ln_gamma(alpha: f64) -> f64 {
     2.0 * sum
 }
 
-/// The key of a magnitude above [`SKETCH_MIN_VALUE`]: floor(ln(x) / ln(gamma)) + 1.
+/// Whole magnitudes up to this take their key from [`WHOLE_KEYS`]. Most values the engine adds
+/// are counts (attacks, deaths, fighters): in `niger_realignment` 81% of the series values are
+/// whole numbers, the largest 3,248. The table's 4,097 keys of 2 bytes stay in cache.
+const WHOLE_KEYS_UP_TO: u32 = 4096;
+
+/// `WHOLE_KEYS[n]` is [`key_by_logarithm`]`(n)` for n in 1..=[`WHOLE_KEYS_UP_TO`] (index 0 is
+/// unused): computed by the same function, so a lookup gives the same key bit for bit, for the
+/// price of one load instead of a logarithm. Keys of magnitudes up to 4,096 are below 900, so
+/// they fit an `i16`.
+static WHOLE_KEYS: LazyLock<[i16; WHOLE_KEYS_UP_TO as usize + 1]> = LazyLock::new(|| {
+    std::array::from_fn(|whole| match whole {
+        0 => 0,
+        _ => key_by_logarithm(whole as f64) as i16,
+    })
+});
+
+/// The key of a magnitude above [`SKETCH_MIN_VALUE`]: floor(ln(x) / ln(gamma)) + 1, from
+/// [`WHOLE_KEYS`] for a whole magnitude up to [`WHOLE_KEYS_UP_TO`].
 #[inline]
 fn key(magnitude: f64) -> i32 {
+    // `as` saturates, so a magnitude beyond u32 (or below 1) fails the comparison and takes
+    // the logarithm.
+    let whole = magnitude as u32;
+    if whole <= WHOLE_KEYS_UP_TO && f64::from(whole) == magnitude {
+        return i32::from(WHOLE_KEYS[whole as usize]);
+    }
+    key_by_logarithm(magnitude)
+}
+
+/// [`key`] by its definition, with a logarithm.
+#[inline]
+fn key_by_logarithm(magnitude: f64) -> i32 {
     let scaled = (math::ln(magnitude) * INVERSE_LN_GAMMA).min(f64::from(KEY_LIMIT - 1));
     // floor by integer arithmetic: `as` truncates towards 0, which is the floor of a positive
     // number and one more than the floor of a negative one with a fraction. (std's floor is
@@ -487,6 +518,23 @@ mod tests {
             let upper = math::exp(f64::from(key) * LN_GAMMA);
             let lower = math::exp(f64::from(key - 1) * LN_GAMMA);
             assert!(value < upper * (1.0 + 1e-12) && value >= lower * (1.0 - 1e-12));
+        }
+    }
+
+    /// The table must give exactly the logarithm's key, or a sketch's bins (and every reported
+    /// quantile) would depend on whether a value went through it; also just past its end, and
+    /// for neighbours of whole numbers, which must not be taken for them.
+    #[test]
+    fn whole_number_keys_from_the_table_are_the_logarithms_keys() {
+        for whole in 1..=WHOLE_KEYS_UP_TO + 100 {
+            let magnitude = f64::from(whole);
+            assert_eq!(key(magnitude), key_by_logarithm(magnitude), "{whole}");
+            for neighbour in [magnitude.next_down(), magnitude.next_up()] {
+                assert_eq!(key(neighbour), key_by_logarithm(neighbour), "{neighbour}");
+            }
+        }
+        for magnitude in [0.5, 2.5, 1e10, 4_294_967_295.0, 4_294_967_296.0, 1e300] {
+            assert_eq!(key(magnitude), key_by_logarithm(magnitude), "{magnitude}");
         }
     }
 
