@@ -193,7 +193,8 @@ fn to_python_error(py: Python<'_>, error: &anyhow::Error) -> PyErr {
             | LoadError::TooLarge { file, .. }
             | LoadError::Variant { file, .. }
             | LoadError::Within { file, .. }
-            | LoadError::Unknown { file, .. },
+            | LoadError::Unknown { file, .. }
+            | LoadError::NotFound { file, .. },
         ) => (Some(file), None, None, Vec::new()),
         None => (None, None, None, Vec::new()),
     };
