@@ -5,6 +5,7 @@
 
 pub mod sketch;
 
+use crate::math;
 use serde::{Deserialize, Serialize};
 
 pub use sketch::QuantileSketch;
@@ -115,7 +116,10 @@ impl Distribution {
         }
         self.moments.add(value);
         self.sketch.add(value);
-        self.whole_numbers &= value.fract() == 0.0;
+        // `math::floor` rather than `fract`, which is a call into the platform's libm here
+        // and costs about 1% of a replication; both say whether a finite value is whole, and
+        // neither calls an infinity whole.
+        self.whole_numbers &= value - math::floor(value) == 0.0;
     }
 
     /// Adds another distribution's values to this one.
