@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::experiment::cart::{CartBox, Tree};
 use crate::experiment::prim::Limits;
-use crate::output::discovery::BOXES_FILE;
+use crate::output::discovery::{self, BOXES_FILE, BoxInWords, readable};
 use crate::output::{OutputError, format_number};
 
 /// `boxes.csv`'s header for CART: PRIM's (`discovery::BOXES_HEADER`) with `box` (the box's
@@ -88,72 +88,35 @@ fn write_boxes<W: Write>(result: &CartResult, csv: &mut csv::Writer<W>) -> Resul
     Ok(())
 }
 
-/// A number to three significant digits for reading (the files keep every digit), as
-/// `discovery`'s printout rounds them.
-pub fn readable(value: f64) -> String {
-    if value == 0.0 || !value.is_finite() {
-        return format!("{value}");
-    }
-    let digits = 2 - value.abs().log10().floor() as i32;
-    if digits <= 0 {
-        let scale = 10f64.powi(-digits);
-        format!("{}", (value / scale).round() * scale)
-    } else {
-        format!("{:.*}", digits as usize, value)
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_owned()
+fn in_words<'a>(
+    names: &'a [String],
+    leaf: &'a CartBox,
+    full_range: &'a [Limits],
+) -> BoxInWords<'a> {
+    BoxInWords {
+        names,
+        restricted: &leaf.restricted,
+        limits: &leaf.limits,
+        full_range,
+        coverage: leaf.coverage,
+        density: leaf.density,
+        mass: leaf.mass,
     }
 }
 
-fn percent(share: f64) -> String {
-    format!("{:.0}%", share * 100.0)
-}
-
-/// A box's restricted limits in words, in `discovery::sentence`'s wording: `x is below 0.3`,
-/// `y is above 30`, `z is between 1 and 2`, `coup fired` for a 0/1 `<event>_fired` column.
+/// A box's restricted limits in words, as PRIM's sentence words them
+/// (`discovery::conditions`): `x is below 0.3`, `coup fired` for a 0/1 `<event>_fired` column.
 pub fn conditions(names: &[String], leaf: &CartBox, full_range: &[Limits]) -> Vec<String> {
-    leaf.restricted
-        .iter()
-        .map(|&dimension| {
-            let (limits, full) = (leaf.limits[dimension], full_range[dimension]);
-            let name = &names[dimension];
-            if let Some(event) = name.strip_suffix("_fired") {
-                if limits.upper < 1.0 {
-                    return format!("{event} did not fire");
-                }
-                if limits.lower > 0.0 {
-                    return format!("{event} fired");
-                }
-            }
-            match (limits.lower != full.lower, limits.upper != full.upper) {
-                (true, false) => format!("{name} is above {}", readable(limits.lower)),
-                (false, true) => format!("{name} is below {}", readable(limits.upper)),
-                _ => format!(
-                    "{name} is between {} and {}",
-                    readable(limits.lower),
-                    readable(limits.upper)
-                ),
-            }
-        })
-        .collect()
+    discovery::conditions(&in_words(names, leaf, full_range), false)
 }
 
 /// The sentence in plain words for one box, in `discovery::sentence`'s wording.
 pub fn sentence(names: &[String], leaf: &CartBox, full_range: &[Limits], case: &str) -> String {
-    let conditions = conditions(names, leaf, full_range);
-    if conditions.is_empty() {
-        return format!(
-            "{case} in {} of all runs; the tree does not split them",
-            percent(leaf.density)
-        );
-    }
-    format!(
-        "{case} in {} of the runs where {}: they hold {} of all runs with {case} (coverage) and are {} of all runs (mass)",
-        percent(leaf.density),
-        conditions.join(" and "),
-        percent(leaf.coverage),
-        percent(leaf.mass)
+    discovery::box_sentence(
+        &in_words(names, leaf, full_range),
+        case,
+        false,
+        "the tree does not split them",
     )
 }
 

@@ -372,7 +372,7 @@ fn write_stability<W: Write>(
 }
 
 /// A number to three significant digits for reading (the files keep every digit).
-fn readable(value: f64) -> String {
+pub(crate) fn readable(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
         return format!("{value}");
     }
@@ -388,21 +388,48 @@ fn readable(value: f64) -> String {
     }
 }
 
-fn percent(share: f64) -> String {
+pub(crate) fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
+}
+
+/// A box as the sentence reads it, whichever method found it: PRIM's step or a CART leaf
+/// (`output::cart`), so that both say the same thing in the same words.
+pub(crate) struct BoxInWords<'a> {
+    pub names: &'a [String],
+    pub restricted: &'a [usize],
+    pub limits: &'a [Limits],
+    pub full_range: &'a [Limits],
+    pub coverage: f64,
+    pub density: f64,
+    pub mass: f64,
+}
+
+impl DiscoveryResult<'_> {
+    fn in_words(&self) -> BoxInWords<'_> {
+        let step = self.box_step();
+        BoxInWords {
+            names: self.names,
+            restricted: &step.restricted,
+            limits: &step.limits,
+            full_range: self.full_range(),
+            coverage: step.coverage,
+            density: step.density,
+            mass: step.mass,
+        }
+    }
 }
 
 /// The box's restricted limits in words: `x is below 0.3`, `y is above 30`, `z is between 1 and
 /// 2` (a side counts as restricted when it differs from the full range). With `words`, names
 /// read as words ("is sahel rate", "western reengagement does not happen"); without, as the
 /// files' identifiers ("western_reengagement did not fire").
-fn conditions(result: &DiscoveryResult, words: bool) -> Vec<String> {
-    let step = result.box_step();
-    step.restricted
+pub(crate) fn conditions(found: &BoxInWords, words: bool) -> Vec<String> {
+    found
+        .restricted
         .iter()
         .map(|&dimension| {
-            let (limits, full) = (step.limits[dimension], result.full_range()[dimension]);
-            let identifier = &result.names[dimension];
+            let (limits, full) = (found.limits[dimension], found.full_range[dimension]);
+            let identifier = &found.names[dimension];
             let name = if words {
                 dimension_label(identifier)
             } else {
@@ -458,25 +485,39 @@ pub fn sentence_in_words(result: &DiscoveryResult) -> String {
 }
 
 fn sentence_in(result: &DiscoveryResult, words: bool) -> String {
-    let step = result.box_step();
-    let conditions = conditions(result, words);
     let case = if words {
         report::readable(result.case)
     } else {
         result.case.to_owned()
     };
+    box_sentence(
+        &result.in_words(),
+        &case,
+        words,
+        "no box restricts any parameter",
+    )
+}
+
+/// The sentence for a box: `unrestricted` ends it when no dimension is restricted.
+pub(crate) fn box_sentence(
+    found: &BoxInWords,
+    case: &str,
+    words: bool,
+    unrestricted: &str,
+) -> String {
+    let conditions = conditions(found, words);
     if conditions.is_empty() {
         return format!(
-            "{case} in {} of all runs; no box restricts any parameter",
-            percent(step.density)
+            "{case} in {} of all runs; {unrestricted}",
+            percent(found.density)
         );
     }
     format!(
         "{case} in {} of the runs where {}: they hold {} of all runs with {case} (coverage) and are {} of all runs (mass)",
-        percent(step.density),
+        percent(found.density),
         conditions.join(" and "),
-        percent(step.coverage),
-        percent(step.mass)
+        percent(found.coverage),
+        percent(found.mass)
     )
 }
 
