@@ -12,7 +12,7 @@ use secsim::output::discovery::{
 
 use crate::common::{assert_success, secsim, stderr, stdout};
 
-const OUTCOME: &str = "attacks_total";
+pub(crate) const OUTCOME: &str = "attacks_total";
 
 fn realignment() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -22,7 +22,7 @@ fn realignment() -> String {
 }
 
 /// Runs the shipped realignment scenario 1000 times into `dir/r` (plus `extra` flags).
-fn run(dir: &Path, extra: &[&str]) -> PathBuf {
+pub(crate) fn run(dir: &Path, extra: &[&str]) -> PathBuf {
     let scenario = realignment();
     let mut args = vec![
         "run",
@@ -42,7 +42,7 @@ fn run(dir: &Path, extra: &[&str]) -> PathBuf {
 }
 
 /// A CSV file's header and its rows, as text fields.
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader =
         csv::Reader::from_path(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     let header = reader.headers().unwrap().iter().map(String::from).collect();
@@ -53,14 +53,14 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-fn number(field: &str) -> f64 {
+pub(crate) fn number(field: &str) -> f64 {
     field
         .parse()
         .unwrap_or_else(|_| panic!("not a number: {field:?}"))
 }
 
 /// The value of the outcome at the 75th percentile of its runs (a rank, no interpolation).
-fn p75(results: &Path) -> String {
+pub(crate) fn p75(results: &Path) -> String {
     let (header, rows) = read_csv(&results.join("outcomes.csv"));
     let column = header.iter().position(|name| name == OUTCOME).unwrap();
     let mut values: Vec<f64> = rows.iter().map(|row| number(&row[column])).collect();

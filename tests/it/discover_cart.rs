@@ -8,58 +8,7 @@ use std::path::{Path, PathBuf};
 use secsim::output::cart::CART_BOXES_HEADER;
 
 use crate::common::{assert_success, secsim, stderr, stdout};
-
-const OUTCOME: &str = "attacks_total";
-
-/// Runs the shipped realignment scenario 1000 times into `dir/r` (plus `extra` flags).
-fn run(dir: &Path, extra: &[&str]) -> PathBuf {
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/niger_realignment.ron")
-        .to_string_lossy()
-        .into_owned();
-    let mut args = vec![
-        "run",
-        scenario.as_str(),
-        "--runs",
-        "1000",
-        "--seed",
-        "3",
-        "--out",
-        "r",
-        "--no-charts",
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    assert_success(&secsim(dir, &args));
-    dir.join("r")
-}
-
-/// A CSV file's header and its rows, as text fields.
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader =
-        csv::Reader::from_path(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let header = reader.headers().unwrap().iter().map(String::from).collect();
-    let rows = reader
-        .records()
-        .map(|record| record.unwrap().iter().map(String::from).collect())
-        .collect();
-    (header, rows)
-}
-
-fn number(field: &str) -> f64 {
-    field
-        .parse()
-        .unwrap_or_else(|_| panic!("not a number: {field:?}"))
-}
-
-/// The value of the outcome at the 75th percentile of its runs (a rank, no interpolation).
-fn p75(results: &Path) -> String {
-    let (header, rows) = read_csv(&results.join("outcomes.csv"));
-    let column = header.iter().position(|name| name == OUTCOME).unwrap();
-    let mut values: Vec<f64> = rows.iter().map(|row| number(&row[column])).collect();
-    values.sort_by(f64::total_cmp);
-    values[values.len() * 3 / 4].to_string()
-}
+use crate::discover::{OUTCOME, number, p75, read_csv, run};
 
 fn discover_cart(dir: &Path, threshold: &str, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
