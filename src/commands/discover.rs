@@ -95,39 +95,8 @@ pub fn execute(
     }
     let case = Case::from_args(&args);
     let table = read_table(&args.results, &args.outcome)?;
-    if case == Case::True
-        && let Some(value) = table
-            .outcome
-            .iter()
-            .find(|value| !value.is_nan() && **value != 0.0 && **value != 1.0)
-    {
-        bail!(
-            "--true needs a yes/no outcome, but {} has the value {value}; use --above or --below",
-            args.outcome
-        );
-    }
-    let of_interest: Vec<bool> = table
-        .outcome
-        .iter()
-        .map(|&value| case.holds(value))
-        .collect();
-    let n_of_interest = of_interest.iter().filter(|&&case| case).count();
     let description = case.describe(&args.outcome);
-    let present = table.outcome.iter().filter(|value| !value.is_nan());
-    let smallest = present
-        .clone()
-        .fold(f64::INFINITY, |low, &value| low.min(value));
-    let largest = present.fold(f64::NEG_INFINITY, |high, &value| high.max(value));
-    if n_of_interest == 0 {
-        bail!(
-            "no run has {description} (values from {smallest} to {largest}); choose another threshold"
-        );
-    }
-    if n_of_interest == of_interest.len() {
-        bail!(
-            "every run has {description} (values from {smallest} to {largest}); choose another threshold"
-        );
-    }
+    let of_interest = cases_of_interest(&table, case, &args.outcome, &description)?;
     let settings = PrimSettings {
         peel_alpha: args.alpha,
         min_mass: args.min_mass,
