@@ -26,7 +26,40 @@ pub fn exp(x: f64) -> f64 {
 /// arithmetic, operation for operation, with the branches turned into multiplications; for
 /// |x| < 708.39 (where musl takes none of its overflow, underflow or NaN branches) it gives
 /// musl's bits. A slice holding any other value goes through `libm::exp` whole. `tests` checks the bits against `libm::exp`.
+///
+/// The loop is compiled three times: for baseline x86-64 (two lanes, SSE2), and with AVX2 and
+/// AVX-512 (four and eight lanes), taken at run time when the CPU has them. The arithmetic is the
+/// same IEEE operations in each (Rust never fuses a multiply and an add on its own), so every
+/// version gives the same bits, which `tests` checks on each the machine can run.
 pub fn exp_in_place(values: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F, checked just above.
+            return unsafe { exp_in_place_avx512(values) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { exp_in_place_avx2(values) };
+        }
+    }
+    exp_in_place_portable(values);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn exp_in_place_avx512(values: &mut [f64]) {
+    exp_in_place_portable(values);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn exp_in_place_avx2(values: &mut [f64]) {
+    exp_in_place_portable(values);
+}
+
+#[inline(always)]
+fn exp_in_place_portable(values: &mut [f64]) {
     // A fold rather than `all`, so that the test is vectorised too (no early exit).
     let in_range = values
         .iter()
@@ -160,16 +193,45 @@ mod tests {
         z ^ (z >> 31)
     }
 
+    /// Every compiled version of `exp_in_place` this CPU can run, by name.
+    fn exp_in_place_versions() -> Vec<(&'static str, fn(&mut [f64]))> {
+        let mut versions: Vec<(&'static str, fn(&mut [f64]))> = vec![
+            ("exp_in_place", exp_in_place),
+            ("exp_in_place (baseline)", |values| {
+                exp_in_place_portable(values)
+            }),
+        ];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2.
+                versions.push(("exp_in_place (AVX2)", |values| unsafe {
+                    exp_in_place_avx2(values)
+                }));
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F.
+                versions.push(("exp_in_place (AVX-512)", |values| unsafe {
+                    exp_in_place_avx512(values)
+                }));
+            }
+        }
+        versions
+    }
+
     fn assert_same_bits_as_libm(inputs: &[f64]) {
-        let mut outputs = inputs.to_vec();
-        exp_in_place(&mut outputs);
-        for (&x, &y) in inputs.iter().zip(&outputs) {
-            let expected = libm::exp(x);
-            for (name, value) in [("exp_in_place", y), ("exp", exp(x))] {
-                assert!(
-                    value.to_bits() == expected.to_bits() || (value.is_nan() && expected.is_nan()),
-                    "{name}({x:e}) = {value:e}, libm {expected:e}"
-                );
+        for (name, version) in exp_in_place_versions() {
+            let mut outputs = inputs.to_vec();
+            version(&mut outputs);
+            for (&x, &y) in inputs.iter().zip(&outputs) {
+                let expected = libm::exp(x);
+                for (name, value) in [(name, y), ("exp", exp(x))] {
+                    assert!(
+                        value.to_bits() == expected.to_bits()
+                            || (value.is_nan() && expected.is_nan()),
+                        "{name}({x:e}) = {value:e}, libm {expected:e}"
+                    );
+                }
             }
         }
     }

@@ -74,6 +74,19 @@ impl Aggregate {
         }
     }
 
+    /// Empties the aggregate, as new, keeping its sketches' allocations: a block's aggregate
+    /// is recycled for a later block ([`Pipeline::recycle`]), so that the sketches' bins are not
+    /// allocated and faulted in afresh for every block of 1,000 replications.
+    fn clear(&mut self) {
+        self.runs = 0;
+        for distribution in self.series.iter_mut().chain(self.outcomes.iter_mut()) {
+            distribution.clear();
+        }
+        for counts in &mut self.events {
+            counts.clear();
+        }
+    }
+
     /// Adds one replication's outcomes and events; its series go through [`SeriesBuffer`].
     fn add_scalars(&mut self, output: &RunOutput) {
         self.runs += 1;
@@ -221,8 +234,8 @@ fn simulate_block(
     summaries: Summaries,
     block: u64,
     workspace: &mut Workspace,
+    mut aggregate: Aggregate,
 ) -> (Aggregate, Block) {
-    let mut aggregate = Aggregate::with_summaries(scenario, summaries);
     let runs = plan.block_runs(block);
     let n_runs = (runs.end - runs.start) as usize;
     let mut rows = Block {
@@ -347,7 +360,11 @@ pub fn run_blocks<E>(
     let threads = rayon::current_num_threads();
     let pipeline = Pipeline::new(blocks.clone(), threads);
     let simulate = |index: u64, workspace: &mut Workspace| {
-        let (aggregate, rows) = simulate_block(scenario, plan, summaries, index, workspace);
+        let aggregate = pipeline
+            .recycled()
+            .unwrap_or_else(|| Aggregate::with_summaries(scenario, summaries));
+        let (aggregate, rows) =
+            simulate_block(scenario, plan, summaries, index, workspace, aggregate);
         BlockResult {
             index,
             aggregate,
@@ -373,7 +390,9 @@ pub fn run_blocks<E>(
         loop {
             if let Some(block) = pipeline.take_next() {
                 total.merge(&block.aggregate);
-                match on_block(&block, total) {
+                let next = on_block(&block, total);
+                pipeline.recycle(block.aggregate);
+                match next {
                     Ok(Next::Continue) => {
                         if !pipeline.advance() {
                             break;
@@ -405,6 +424,8 @@ struct Pipeline {
     next_claim: std::sync::atomic::AtomicU64,
     state: std::sync::Mutex<PipelineState>,
     changed: std::sync::Condvar,
+    /// Merged blocks' aggregates, emptied, for the next blocks to fill.
+    spare: std::sync::Mutex<Vec<Aggregate>>,
 }
 
 struct PipelineState {
@@ -430,6 +451,7 @@ impl Pipeline {
                 panicked: false,
             }),
             changed: std::sync::Condvar::new(),
+            spare: std::sync::Mutex::new(Vec::new()),
             blocks,
         }
     }
@@ -496,6 +518,19 @@ impl Pipeline {
         }
         drop(state);
         self.changed.notify_all();
+    }
+
+    /// Keeps a merged block's aggregate for a later block.
+    fn recycle(&self, mut aggregate: Aggregate) {
+        aggregate.clear();
+        if let Ok(mut spare) = self.spare.lock() {
+            spare.push(aggregate);
+        }
+    }
+
+    /// An emptied aggregate of an earlier block, if one is kept.
+    fn recycled(&self) -> Option<Aggregate> {
+        self.spare.lock().ok()?.pop()
     }
 
     /// The block to merge next, if it is done.

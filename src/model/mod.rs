@@ -543,6 +543,8 @@ fn draw_violence(
     let severity_capacity = values.get(scenario.model.severity_capacity_sensitivity);
     let severity_intelligence = values.get(scenario.model.severity_intelligence_sensitivity);
     let slot = month_slot(month as i64);
+    cells.severity_draws.clear();
+    reset(&mut cells.first_call, cells.attacks.len(), usize::MAX);
     for state_index in 0..n_states {
         let mut tempo_rng = states.streams[state_index].month(slot);
         let tempo = sample::tempo(dispersion, &mut tempo_rng);
@@ -592,15 +594,38 @@ fn draw_violence(
             let mut rng: StreamRng = cells.streams[cell].month(slot);
             let attacks = sample::poisson(rate, &mut rng);
             cells.attacks[cell] = attacks;
-            cells.fatalities[cell] = cells.severity[cell].total_deaths(attacks, severity, rng);
+            cells.first_call[cell] = cells.severity_draws.len();
+            let cell_severity = cells.severity[cell];
+            cells
+                .severity_draws
+                .push(&cell_severity, attacks, severity, &mut rng);
+        }
+    }
+    // Every cell's deaths, from the month's severities taken together.
+    cells.severity_draws.finish();
+    for cell in 0..cells.first_call.len() {
+        let first = cells.first_call[cell];
+        if first == usize::MAX {
+            continue;
+        }
+        let draws = &cells.severity_draws;
+        if typed {
+            let deaths: [f64; 3] = std::array::from_fn(|kind| {
+                draws.total(first + 2 * kind) + draws.total(first + 2 * kind + 1)
+            });
+            cells.typed_deaths[cell] = deaths;
+            cells.fatalities[cell] = deaths.iter().sum();
+        } else {
+            cells.fatalities[cell] = draws.total(first);
         }
     }
 }
 
 /// One cell's month with event types: the group's events and then the state's side's
 /// (`rates`), from the cell's stream, typed one by one by their cumulative `shares`, then each
-/// type's deaths, the group's scaled by `group_scale` (M7b and M7c), the state's side's by
-/// `state_scale` (M7c).
+/// type's severity draws pushed to the month's batch, the group's scaled by `group_scale` (M7b
+/// and M7c), the state's side's by `state_scale` (M7c), in the order group then state for each
+/// type; `draw_violence` sums them once the month is drawn.
 fn draw_typed_cell(
     cells: &mut Cells,
     cell: usize,
@@ -623,16 +648,18 @@ fn draw_typed_cell(
     };
     let by_state = split_by_type(state_events, state_shares, &mut rng);
     let severity = cells.severity[cell];
-    let mut deaths = [0.0; 3];
+    cells.first_call[cell] = cells.severity_draws.len();
     for kind in 0..3 {
-        deaths[kind] = severity.total_deaths(by_group[kind], group_scale[kind], &mut rng)
-            + severity.total_deaths(by_state[kind], state_scale[kind], &mut rng);
+        cells
+            .severity_draws
+            .push(&severity, by_group[kind], group_scale[kind], &mut rng);
+        cells
+            .severity_draws
+            .push(&severity, by_state[kind], state_scale[kind], &mut rng);
     }
     cells.typed_events[cell] = std::array::from_fn(|kind| by_group[kind] + by_state[kind]);
-    cells.typed_deaths[cell] = deaths;
     cells.state_events[cell] = state_events;
     cells.attacks[cell] = group_events + state_events;
-    cells.fatalities[cell] = deaths.iter().sum();
 }
 
 fn cumulative(shares: [f64; 3]) -> [f64; 3] {
@@ -644,15 +671,17 @@ fn cumulative(shares: [f64; 3]) -> [f64; 3] {
 }
 
 /// `events` typed one by one by a uniform draw against cumulative shares (M6d): a multinomial
-/// split, exact for any count.
+/// split, exact for any count. An event's type is the number of edges at or below its draw
+/// (the first edge above it, as the edges never decrease and the last is 1), counted without a
+/// branch: the draws are random, so a branch on them would be mispredicted often.
 fn split_by_type(events: f64, cumulative: &[f64; 3], rng: &mut StreamRng) -> [f64; 3] {
-    let mut counts = [0.0; 3];
+    let mut counts = [0u64; 3];
     for _ in 0..events as u64 {
         let draw: f64 = rng.random();
-        let kind = cumulative.iter().position(|&edge| draw < edge).unwrap_or(2);
-        counts[kind] += 1.0;
+        let kind = usize::from(draw >= cumulative[0]) + usize::from(draw >= cumulative[1]);
+        counts[kind] += 1;
     }
-    counts
+    counts.map(|count| count as f64)
 }
 
 /// Attrition and recruitment of every group (M8, M9, M10).

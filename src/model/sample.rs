@@ -257,15 +257,6 @@ pub fn tempo<R: Rng + ?Sized>(dispersion: f64, rng: &mut R) -> f64 {
     }
 }
 
-/// Attacks whose severities [`Severity::total_deaths`] computes together. Most calls have a
-/// few attacks (4 on average in `niger_realignment`), and the batch is zeroed at every call:
-/// 16 keeps that to a few stores (64 cost a `memset` call, 3% of a replication).
-const SEVERITY_BATCH: usize = 16;
-
-/// Up to this many attacks, [`Severity::total_deaths`] takes them one at a time with
-/// [`math::exp`] (the same bits as the batch): the batch's set-up costs more than it saves.
-const ONE_BY_ONE_UP_TO: u64 = 3;
-
 /// Deaths per attack (M7): lognormal with mean `mean_deaths` and log-sd `sigma`, capped at `cap`
 /// per attack. Holds the lognormal's log-median, so that its logarithm is taken when the
 /// parameters change rather than for every cell and month.
@@ -297,9 +288,9 @@ impl Severity {
     /// (down or up with the fractional part as probability), which keeps the mean and costs one
     /// uniform draw per month instead of one per attack.
     ///
-    /// Takes the generator by value (pass `&mut rng` to keep using it): this loop is the hottest
-    /// of a replication, and a generator held here rather than behind a reference stays in
-    /// registers across the `exp` calls instead of being written back to memory every attack.
+    /// The definition, one call at a time; the model draws through [`SeverityBatch`], which
+    /// gives the same bits and leaves the generator in the same state. Takes the generator by
+    /// value (pass `&mut rng` to keep using it).
     ///
     /// `scale` multiplies every attack's deaths before the cap (the severity of M7b); at 1 the
     /// draws are the unscaled ones, bit for bit.
@@ -313,33 +304,10 @@ impl Severity {
             cap,
             ..
         } = *self;
-        let attacks = attacks as u64;
         let mut total = 0.0;
-        if attacks <= ONE_BY_ONE_UP_TO {
-            for _ in 0..attacks {
-                let z = standard_normal(&mut rng);
-                total += (math::exp(log_median + sigma * z) * scale).min(cap);
-            }
-        } else {
-            // In batches: the normals one by one (the ziggurat's rejections make the stream
-            // sequential), then the exponentials of a whole batch at once (`exp_in_place`,
-            // which the compiler vectorises), then the sum in attack order. The same draws, the
-            // same operations on each and the same order of addition as one attack at a time,
-            // so the same bits.
-            let mut batch = [0.0; SEVERITY_BATCH];
-            let mut remaining = attacks;
-            while remaining > 0 {
-                let batch_len = remaining.min(SEVERITY_BATCH as u64) as usize;
-                let batch = &mut batch[..batch_len];
-                for log_deaths in batch.iter_mut() {
-                    *log_deaths = log_median + sigma * standard_normal(&mut rng);
-                }
-                math::exp_in_place(batch);
-                for &deaths in batch.iter() {
-                    total += (deaths * scale).min(cap);
-                }
-                remaining -= batch_len as u64;
-            }
+        for _ in 0..attacks as u64 {
+            let z = standard_normal(&mut rng);
+            total += (math::exp(log_median + sigma * z) * scale).min(cap);
         }
         // Truncation of a non-negative number is its floor, without a libm call.
         let whole = (total as u64) as f64;
@@ -349,6 +317,112 @@ impl Severity {
             } else {
                 0.0
             }
+    }
+}
+
+/// Many [`Severity::total_deaths`] calls at once, with the same draws and the same bits: the
+/// model's month pushes every call of every cell ([`SeverityBatch::push`]), in the order it
+/// would make them, then [`SeverityBatch::finish`] takes the exponentials of the whole month in
+/// one vectorised pass ([`math::exp_in_place`]) and sums each call's attacks in attack order.
+///
+/// A call has 6 attacks on average in `niger_realignment`, too few for the exponentials to run
+/// several at a time; a month has about 115. Each call's rounding uniform is drawn where
+/// `total_deaths` draws it (after its normals, from the same stream) and kept until its total
+/// is known, so every stream is read in the same order as one call at a time.
+#[derive(Debug, Default)]
+pub struct SeverityBatch {
+    /// ln of each attack's deaths, then (after `finish`) the deaths.
+    logs: Vec<f64>,
+    calls: Vec<Call>,
+    totals: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Call {
+    attacks: usize,
+    scale: f64,
+    cap: f64,
+    /// The rounding uniform; 1 (never below a fraction) for a call that draws nothing.
+    uniform: f64,
+}
+
+impl SeverityBatch {
+    /// Empties the batch, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.logs.clear();
+        self.calls.clear();
+        self.totals.clear();
+    }
+
+    /// Draws call number `self.len()`: what `severity.total_deaths(attacks, scale, rng)` draws,
+    /// in the same order. Its total is `total(index)` after [`SeverityBatch::finish`].
+    pub fn push<R: Rng>(&mut self, severity: &Severity, attacks: f64, scale: f64, rng: &mut R) {
+        let Severity {
+            mean_deaths,
+            log_median,
+            sigma,
+            cap,
+        } = *severity;
+        if mean_deaths <= 0.0 || attacks <= 0.0 {
+            self.calls.push(Call {
+                attacks: 0,
+                scale,
+                cap,
+                uniform: 1.0,
+            });
+            return;
+        }
+        let attacks = attacks as u64 as usize;
+        self.logs.reserve(attacks);
+        for _ in 0..attacks {
+            self.logs.push(log_median + sigma * standard_normal(rng));
+        }
+        let uniform = rng.random::<f64>();
+        self.calls.push(Call {
+            attacks,
+            scale,
+            cap,
+            uniform,
+        });
+    }
+
+    /// Calls pushed since the last [`SeverityBatch::clear`].
+    pub fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// True when no call was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+
+    /// Computes every call's total: the exponentials all at once, then each call's sum in
+    /// attack order, rounded with its uniform, as in [`Severity::total_deaths`].
+    pub fn finish(&mut self) {
+        math::exp_in_place(&mut self.logs);
+        self.totals.clear();
+        let mut first = 0;
+        for call in &self.calls {
+            let mut total = 0.0;
+            for &deaths in &self.logs[first..first + call.attacks] {
+                total += (deaths * call.scale).min(call.cap);
+            }
+            first += call.attacks;
+            let whole = (total as u64) as f64;
+            self.totals.push(
+                whole
+                    + if call.uniform < total - whole {
+                        1.0
+                    } else {
+                        0.0
+                    },
+            );
+        }
+    }
+
+    /// The total deaths of call `index`, after [`SeverityBatch::finish`].
+    pub fn total(&self, index: usize) -> f64 {
+        self.totals[index]
     }
 }
 
@@ -408,51 +482,65 @@ mod tests {
         );
     }
 
-    /// The batched loop must be the one-attack-at-a-time loop bit for bit: the same total and
-    /// the same draws consumed (the next number of the stream agrees), for counts around the
-    /// batch size and severities that reach the cap.
+    /// A month's calls drawn through [`SeverityBatch`] must be `total_deaths` called one after
+    /// another bit for bit: the same totals and the same draws consumed (the next number of the
+    /// stream agrees), with calls of no attacks, of a zero-lethality law, of many attacks and
+    /// severities that reach the cap mixed on one stream, and the batch reused after `clear`.
     #[test]
-    fn batched_deaths_are_the_deaths_drawn_one_attack_at_a_time() {
-        fn one_at_a_time(
-            severity: &Severity,
-            attacks: f64,
-            scale: f64,
-            rng: &mut StreamRng,
-        ) -> f64 {
-            if attacks <= 0.0 {
-                return 0.0;
-            }
-            let mut total = 0.0;
-            for _ in 0..attacks as u64 {
-                let z = standard_normal(rng);
-                total +=
-                    (math::exp(severity.log_median + severity.sigma * z) * scale).min(severity.cap);
-            }
-            let whole = (total as u64) as f64;
-            whole
-                + if rng.random::<f64>() < total - whole {
-                    1.0
-                } else {
-                    0.0
-                }
-        }
+    fn batched_deaths_are_the_deaths_drawn_one_call_at_a_time() {
         let severities = [
             Severity::new(2.5, 1.4, 1e6),
             Severity::new(12.0, 2.5, 40.0),
             Severity::new(0.3, 0.1, 1e6),
+            Severity::new(0.0, 1.0, 1e6),
         ];
-        for (index, severity) in severities.iter().enumerate() {
-            for attacks in [0, 1, 2, 3, 4, 5, 15, 16, 17, 31, 32, 33, 64, 65, 1000] {
-                for scale in [1.0, 0.37] {
-                    let mut batched_rng = stream(11, index as u64, attacks, 0);
-                    let mut reference_rng = batched_rng.clone();
-                    let batched = severity.total_deaths(attacks as f64, scale, &mut batched_rng);
-                    let reference =
-                        one_at_a_time(severity, attacks as f64, scale, &mut reference_rng);
-                    assert_eq!(batched.to_bits(), reference.to_bits(), "{attacks} attacks");
-                    assert_eq!(batched_rng.next_u64(), reference_rng.next_u64());
-                }
+        let attack_counts = [0, 1, 2, 3, 4, 5, 15, 16, 17, 31, 32, 33, 64, 65, 1000];
+        let mut batch = SeverityBatch::default();
+        for month in 0..3u64 {
+            let mut batched_rng = stream(11, month, 0, 0);
+            let mut reference_rng = batched_rng.clone();
+            batch.clear();
+            let mut expected = Vec::new();
+            for (index, &attacks) in attack_counts.iter().enumerate() {
+                let severity = &severities[(index + month as usize) % severities.len()];
+                let scale = if index % 2 == 0 { 1.0 } else { 0.37 };
+                batch.push(severity, attacks as f64, scale, &mut batched_rng);
+                expected.push(severity.total_deaths(attacks as f64, scale, &mut reference_rng));
             }
+            assert_eq!(batch.len(), expected.len());
+            batch.finish();
+            for (index, &total) in expected.iter().enumerate() {
+                assert_eq!(
+                    batch.total(index).to_bits(),
+                    total.to_bits(),
+                    "call {index}"
+                );
+            }
+            assert_eq!(batched_rng.next_u64(), reference_rng.next_u64());
+        }
+    }
+
+    /// `total_deaths` is the sum of capped lognormal draws, rounded with one uniform: checked
+    /// against that definition written out, draw by draw.
+    #[test]
+    fn total_deaths_is_its_definition() {
+        let severity = Severity::new(12.0, 2.5, 40.0);
+        for attacks in [0u64, 1, 7, 100] {
+            let mut rng = stream(12, attacks, 0, 0);
+            let mut reference = rng.clone();
+            let total = severity.total_deaths(attacks as f64, 0.5, &mut rng);
+            let mut sum = 0.0;
+            for _ in 0..attacks {
+                let z = standard_normal(&mut reference);
+                sum += (libm::exp(severity.log_median + severity.sigma * z) * 0.5).min(40.0);
+            }
+            let expected = if attacks == 0 {
+                0.0
+            } else {
+                let whole = libm::floor(sum);
+                whole + f64::from(u8::from(reference.random::<f64>() < sum - whole))
+            };
+            assert_eq!(total.to_bits(), expected.to_bits(), "{attacks} attacks");
         }
     }
 

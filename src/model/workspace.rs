@@ -6,7 +6,7 @@
 //! vector is resized and refilled at the start of a replication.
 
 use super::rng::ElementStreams;
-use super::sample::Severity;
+use super::sample::{Severity, SeverityBatch};
 use crate::scenario::Slot;
 
 /// Floor of a capacity or effectiveness in a ratio (MODEL.md, "Floors and clamps").
@@ -137,6 +137,10 @@ pub(super) struct Cells {
     pub(super) streams: Vec<ElementStreams>,
     /// Deaths per attack (M7), refreshed whenever an event changes parameters.
     pub(super) severity: Vec<Severity>,
+    /// The month's severity draws of every cell, and each cell's first call in it (`usize::MAX`
+    /// for a cell with none).
+    pub(super) severity_draws: SeverityBatch,
+    pub(super) first_call: Vec<usize>,
 }
 
 /// Per event: the months a trigger's condition has held, and the month it is due.

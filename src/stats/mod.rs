@@ -122,6 +122,13 @@ impl Distribution {
         self.whole_numbers &= value - math::floor(value) == 0.0;
     }
 
+    /// Empties the distribution, as new, keeping its sketch's allocations.
+    pub fn clear(&mut self) {
+        self.moments = Moments::default();
+        self.sketch.clear();
+        self.whole_numbers = true;
+    }
+
     /// Adds another distribution's values to this one.
     pub fn merge(&mut self, other: &Distribution) {
         self.moments.merge(&other.moments);
@@ -366,6 +373,12 @@ impl EventCounts {
             runs: 0,
             fired_in_month: vec![0; horizon],
         }
+    }
+
+    /// Empties the counts, as new.
+    pub fn clear(&mut self) {
+        self.runs = 0;
+        self.fired_in_month.fill(0);
     }
 
     /// Records one replication.

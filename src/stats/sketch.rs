@@ -164,6 +164,13 @@ impl QuantileSketch {
         }
     }
 
+    /// Empties the sketch, keeping its bins' allocations for the values to come.
+    pub fn clear(&mut self) {
+        self.negative.clear();
+        self.zero_count = 0;
+        self.positive.clear();
+    }
+
     /// Adds another sketch's values to this one. Counts add exactly, so the result is the same
     /// in any grouping and order, and the same as adding all the values to one sketch.
     pub fn merge(&mut self, other: &QuantileSketch) {
@@ -309,6 +316,14 @@ impl Store {
             None => self.add_outside(key),
         }
         self.total += 1;
+    }
+
+    /// Empties the store, keeping its allocation: the next key counted starts it afresh, as
+    /// in a new store (`add_outside`).
+    fn clear(&mut self) {
+        self.counts.clear();
+        self.offset = 0;
+        self.total = 0;
     }
 
     /// Counts a key outside the vector: the first one, a new highest key, or one below.
