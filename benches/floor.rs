@@ -27,7 +27,7 @@ use criterion::{Criterion, criterion_group};
 use rand::RngExt;
 
 use secsim::model::rng::ElementStreams;
-use secsim::model::sample::{Severity, poisson, tempo};
+use secsim::model::sample::{Severity, SeverityBatch, poisson, tempo};
 use secsim::model::{RunOutput, Workspace, simulate};
 use secsim::scenario::{self, Scenario};
 
@@ -47,6 +47,8 @@ struct Recipe {
     other_uniforms: u32,
     /// Gamma draws of the monthly tempo, at the default shape.
     gammas: u32,
+    /// The horizon: the model finishes a batch of severities each month.
+    months: u32,
 }
 
 /// Counted per replication (see the module's comment). niger_realignment: 507 streams, 720
@@ -79,6 +81,7 @@ const RECIPES: [Recipe; 2] = [
         split_uniforms: 6_917,
         other_uniforms: 88,
         gammas: 62,
+        months: 60,
     },
     Recipe {
         scenario: "niger_2021_2023",
@@ -97,6 +100,7 @@ const RECIPES: [Recipe; 2] = [
         split_uniforms: 1_182,
         other_uniforms: 109,
         gammas: 31,
+        months: 31,
     },
 ];
 
@@ -110,7 +114,7 @@ const TEMPO_SHAPE: f64 = 6.0;
 const TYPE_CUMULATIVE: [f64; 3] = [0.45, 0.6, 1.0];
 
 /// Replays one replication's draws; returns a sum of them so that none is optimised away.
-fn replay(recipe: &Recipe, run_index: u64) -> f64 {
+fn replay(recipe: &Recipe, run_index: u64, batch: &mut SeverityBatch) -> f64 {
     let streams = ElementStreams::new(1, 21, run_index);
     let mut opened = 0u64;
     for slot in 0..u64::from(recipe.streams) {
@@ -123,22 +127,34 @@ fn replay(recipe: &Recipe, run_index: u64) -> f64 {
             sum += poisson(black_box(mean), &mut rng);
         }
     }
+    // As the model draws them: a month's calls pushed to one batch, then finished together.
     let severity = Severity::new(MEAN_DEATHS, SEVERITY_SIGMA, DEATHS_CAP);
+    let calls_per_month =
+        recipe.severity.iter().map(|&(calls, _)| calls).sum::<u32>() / recipe.months;
+    batch.clear();
+    let mut finish = |batch: &mut SeverityBatch| {
+        batch.finish();
+        let total: f64 = (0..batch.len()).map(|call| batch.total(call)).sum();
+        batch.clear();
+        total
+    };
     for &(calls, attacks) in recipe.severity {
         for _ in 0..calls {
-            sum += black_box(severity).total_deaths(f64::from(attacks), 1.0, &mut rng);
+            batch.push(&black_box(severity), f64::from(attacks), 1.0, &mut rng);
+            if batch.len() as u32 == calls_per_month {
+                sum += finish(batch);
+            }
         }
     }
-    let mut counts = [0.0; 3];
+    sum += finish(batch);
+    let mut counts = [0u64; 3];
     for _ in 0..recipe.split_uniforms {
         let draw: f64 = rng.random();
-        let kind = TYPE_CUMULATIVE
-            .iter()
-            .position(|&edge| draw < edge)
-            .unwrap_or(2);
-        counts[kind] += 1.0;
+        let kind =
+            usize::from(draw >= TYPE_CUMULATIVE[0]) + usize::from(draw >= TYPE_CUMULATIVE[1]);
+        counts[kind] += 1;
     }
-    sum += counts[0];
+    sum += counts[0] as f64;
     for _ in 0..recipe.other_uniforms {
         sum += rng.random::<f64>();
     }
@@ -157,10 +173,11 @@ fn bench_floor(c: &mut Criterion) {
     let mut floor = c.benchmark_group("floor");
     for recipe in &RECIPES {
         let mut run_index = 0u64;
+        let mut batch = SeverityBatch::default();
         floor.bench_function(recipe.scenario, |b| {
             b.iter(|| {
                 run_index += 1;
-                black_box(replay(recipe, run_index))
+                black_box(replay(recipe, run_index, &mut batch))
             })
         });
     }
@@ -192,6 +209,7 @@ fn paired_ratio(recipe: &Recipe) -> f64 {
     let scenario = load(recipe.file);
     let mut workspace = Workspace::default();
     let mut output = RunOutput::default();
+    let mut batch = SeverityBatch::default();
     let mut ratios: Vec<f64> = (0..PAIRS as u64)
         .map(|pair| {
             let first = pair * PER_HALF;
@@ -203,7 +221,7 @@ fn paired_ratio(recipe: &Recipe) -> f64 {
             let simulated = start.elapsed();
             let start = Instant::now();
             for run_index in first..first + PER_HALF {
-                black_box(replay(recipe, run_index));
+                black_box(replay(recipe, run_index, &mut batch));
             }
             simulated.as_secs_f64() / start.elapsed().as_secs_f64()
         })

@@ -429,7 +429,7 @@ impl SeverityBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::rng::{StreamRng, stream};
+    use crate::model::rng::stream;
 
     fn mean_and_variance(values: &[f64]) -> (f64, f64) {
         let n = values.len() as f64;
