@@ -193,9 +193,12 @@ mod tests {
         z ^ (z >> 31)
     }
 
-    /// Every compiled version of `exp_in_place` this CPU can run, by name.
-    fn exp_in_place_versions() -> Vec<(&'static str, fn(&mut [f64]))> {
-        let mut versions: Vec<(&'static str, fn(&mut [f64]))> = vec![
+    /// A compiled version of `exp_in_place`, by name.
+    type Version = (&'static str, fn(&mut [f64]));
+
+    /// Every compiled version of `exp_in_place` this CPU can run.
+    fn exp_in_place_versions() -> Vec<Version> {
+        let mut versions: Vec<Version> = vec![
             ("exp_in_place", exp_in_place),
             ("exp_in_place (baseline)", |values| {
                 exp_in_place_portable(values)
