@@ -132,7 +132,7 @@ fn replay(recipe: &Recipe, run_index: u64, batch: &mut SeverityBatch) -> f64 {
     let calls_per_month =
         recipe.severity.iter().map(|&(calls, _)| calls).sum::<u32>() / recipe.months;
     batch.clear();
-    let mut finish = |batch: &mut SeverityBatch| {
+    let finish = |batch: &mut SeverityBatch| {
         batch.finish();
         let total: f64 = (0..batch.len()).map(|call| batch.total(call)).sum();
         batch.clear();
