@@ -672,16 +672,22 @@ fn cumulative(shares: [f64; 3]) -> [f64; 3] {
 
 /// `events` typed one by one by a uniform draw against cumulative shares (M6d): a multinomial
 /// split, exact for any count. An event's type is the number of edges at or below its draw
-/// (the first edge above it, as the edges never decrease and the last is 1), counted without a
+/// (the first edge above it, as the edges never decrease and the last is 1). The loop only
+/// counts the draws at or above each of the two inner edges, in registers and without a
 /// branch: the draws are random, so a branch on them would be mispredicted often.
 fn split_by_type(events: f64, cumulative: &[f64; 3], rng: &mut StreamRng) -> [f64; 3] {
-    let mut counts = [0u64; 3];
-    for _ in 0..events as u64 {
+    let events = events as u64;
+    let (mut from_first, mut from_second) = (0u64, 0u64);
+    for _ in 0..events {
         let draw: f64 = rng.random();
-        let kind = usize::from(draw >= cumulative[0]) + usize::from(draw >= cumulative[1]);
-        counts[kind] += 1;
+        from_first += u64::from(draw >= cumulative[0]);
+        from_second += u64::from(draw >= cumulative[1]);
     }
-    counts.map(|count| count as f64)
+    [
+        (events - from_first) as f64,
+        (from_first - from_second) as f64,
+        from_second as f64,
+    ]
 }
 
 /// Attrition and recruitment of every group (M8, M9, M10).
