@@ -210,9 +210,18 @@ impl RunPlan {
 const SERIES_BUFFER_BYTES: usize = 4 << 20;
 const SERIES_BUFFER_RUNS: std::ops::RangeInclusive<usize> = 64..=BLOCK_SIZE as usize;
 
+/// What a thread reuses from one block to the next: the model's workspace and the series
+/// buffer, whose few MB would otherwise be allocated and faulted in again for every block.
+#[derive(Default)]
+struct BlockWorkspace {
+    model: Workspace,
+    series: SeriesBuffer,
+}
+
 /// Collects the series of a few hundred replications, then adds them to the sketches one series
 /// at a time: each sketch's bins stay in cache for hundreds of values instead of one. The order of values
 /// within each sketch is unchanged (replication order), so results are the same bits.
+#[derive(Default)]
 struct SeriesBuffer {
     values: Vec<f64>,
     runs: usize,
@@ -243,7 +252,7 @@ fn simulate_block(
     plan: &RunPlan,
     summaries: Summaries,
     block: u64,
-    workspace: &mut Workspace,
+    workspace: &mut BlockWorkspace,
     mut aggregate: Aggregate,
 ) -> (Aggregate, Block) {
     let runs = plan.block_runs(block);
@@ -267,16 +276,20 @@ fn simulate_block(
     }
     let mut output = RunOutput::default();
     let width = aggregate.series.len();
-    let capacity = (SERIES_BUFFER_BYTES / (8 * width.max(1)))
+    let buffer = &mut workspace.series;
+    buffer.capacity = (SERIES_BUFFER_BYTES / (8 * width.max(1)))
         .clamp(*SERIES_BUFFER_RUNS.start(), *SERIES_BUFFER_RUNS.end())
         .min(n_runs);
-    let mut buffer = SeriesBuffer {
-        values: Vec::with_capacity(capacity * width),
-        runs: 0,
-        capacity,
-    };
+    buffer.values.clear();
+    buffer.runs = 0;
     for run_index in runs {
-        simulate(scenario, plan.seed, run_index, workspace, &mut output);
+        simulate(
+            scenario,
+            plan.seed,
+            run_index,
+            &mut workspace.model,
+            &mut output,
+        );
         aggregate.add_scalars(&output);
         match summaries {
             Summaries::WithSeries => buffer.push(&output.series),
@@ -374,7 +387,7 @@ pub fn run_blocks<E>(
     }
     let threads = rayon::current_num_threads();
     let pipeline = Pipeline::new(blocks.clone(), threads);
-    let simulate = |index: u64, workspace: &mut Workspace| {
+    let simulate = |index: u64, workspace: &mut BlockWorkspace| {
         let aggregate = pipeline
             .recycled()
             .unwrap_or_else(|| Aggregate::with_summaries(scenario, summaries));
@@ -392,7 +405,7 @@ pub fn run_blocks<E>(
         for _ in 1..threads {
             scope.spawn(|_| {
                 let _signal_panic = PanicSignal(&pipeline);
-                let mut workspace = Workspace::default();
+                let mut workspace = BlockWorkspace::default();
                 while let Some(index) = pipeline.claim_or_wait() {
                     pipeline.finish(simulate(index, &mut workspace));
                 }
@@ -401,7 +414,7 @@ pub fn run_blocks<E>(
         // Stops the workers however this thread leaves the loop, a panic included: a worker
         // waiting for room in the window would otherwise wait for ever.
         let _stop = StopOnExit(&pipeline);
-        let mut workspace = Workspace::default();
+        let mut workspace = BlockWorkspace::default();
         loop {
             if let Some(block) = pipeline.take_next() {
                 total.merge(&block.aggregate);
