@@ -373,9 +373,10 @@ impl SeverityBatch {
             return;
         }
         let attacks = attacks as u64 as usize;
-        self.logs.reserve(attacks);
-        for _ in 0..attacks {
-            self.logs.push(log_median + sigma * standard_normal(rng));
+        let first = self.logs.len();
+        self.logs.resize(first + attacks, 0.0);
+        for log in &mut self.logs[first..] {
+            *log = log_median + sigma * standard_normal(rng);
         }
         let uniform = rng.random::<f64>();
         self.calls.push(Call {
