@@ -318,9 +318,13 @@ impl Store {
         self.total += 1;
     }
 
-    /// Empties the store, keeping its allocation: the next key counted starts it afresh, as
-    /// in a new store (`add_outside`).
+    /// Empties the store, keeping as much of its allocation as its bins used: the next key
+    /// counted starts it afresh, as in a new store (`add_outside`). The room beyond the bins
+    /// used is given back (in place, without a copy), so that a recycled store holds what its
+    /// last block needed rather than the most any block ever reserved, which would grow with
+    /// the run count.
     fn clear(&mut self) {
+        self.counts.shrink_to(self.counts.len());
         self.counts.clear();
         self.offset = 0;
         self.total = 0;
