@@ -535,6 +535,47 @@ impl Paired {
 mod tests {
     use super::*;
 
+    /// A distribution emptied with `clear` and filled again is a new one filled with the same
+    /// values: the same moments' bits, quantiles, whole-number flag and serialized sketch. The
+    /// first values span more bins (both signs, fractions, a wide range) than the second, so the
+    /// cleared store starts with room it must ignore.
+    #[test]
+    fn a_cleared_distribution_is_a_new_one() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let first: Vec<f64> = (0..500).map(|_| (next() - 0.3) * 1e5).collect();
+        let second: Vec<f64> = (0..500).map(|_| (next() * 40.0).round()).collect();
+        let mut reused = Distribution::default();
+        first.iter().for_each(|&value| reused.add(value));
+        reused.clear();
+        let mut fresh = Distribution::default();
+        for &value in &second {
+            reused.add(value);
+            fresh.add(value);
+        }
+        assert_eq!(reused.moments.count, fresh.moments.count);
+        assert_eq!(reused.moments.mean.to_bits(), fresh.moments.mean.to_bits());
+        assert_eq!(
+            reused.moments.sum_squared_deviations.to_bits(),
+            fresh.moments.sum_squared_deviations.to_bits()
+        );
+        assert_eq!(reused.moments.min, fresh.moments.min);
+        assert_eq!(reused.moments.max, fresh.moments.max);
+        assert!(reused.is_whole_numbers() && fresh.is_whole_numbers());
+        for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
+            assert_eq!(reused.quantile(q), fresh.quantile(q), "q = {q}");
+        }
+        assert_eq!(
+            serde_json::to_string(&reused.sketch).unwrap(),
+            serde_json::to_string(&fresh.sketch).unwrap()
+        );
+    }
+
     #[test]
     fn a_month_outcome_counts_every_run_with_the_rest_censored_at_the_horizon() {
         // 3 of 10 runs cross, in months 1, 2 and 3; horizon 12.
